@@ -1,0 +1,180 @@
+//! The C face: `extern "C"` functions over the core, declared in `include/zerocopy_nio.h`
+//! (generated from this file by cbindgen). No transfer logic lives here: argument conversion,
+//! the panic boundary, and the result as an errno.
+//!
+//! Contract for every function that returns `int`: 0 on success with the out-parameter written;
+//! otherwise a positive errno value, and the out-parameter is left untouched.
+#![allow(unsafe_code, non_camel_case_types)]
+
+use std::ffi::{c_char, c_int, CStr};
+use std::os::fd::BorrowedFd;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::{transfer_to_with, Options, Strategy, Transferred};
+
+/// A transfer strategy: one of the `ZC_STRATEGY_*` values. Any other value is rejected with
+/// `EINVAL` (it is an `int`, not a C enum, so that no value a C caller passes is undefined).
+pub type zc_strategy = c_int;
+
+/// The best path for the target kind: sendfile where the kernel can (sockets, pipes, files), else
+/// read/write (append-mode files, sources that report size 0 such as `/proc` files). Falls back
+/// to read/write before the first byte if the kernel refuses sendfile.
+pub const ZC_STRATEGY_AUTO: zc_strategy = 0;
+/// sendfile(2): the bytes never enter user space. `EINVAL` for an `O_APPEND` target.
+pub const ZC_STRATEGY_SENDFILE: zc_strategy = 1;
+/// mmap(2) windows of the source (8 MiB at most) and write(2) from the mapping.
+pub const ZC_STRATEGY_MMAP: zc_strategy = 2;
+/// pread(2) into a 128 KiB buffer and write(2)/send(2): the baseline.
+pub const ZC_STRATEGY_READ_WRITE: zc_strategy = 3;
+
+/// What a transfer did, for callers who ask "did zero-copy happen, and at what cost?".
+#[repr(C)]
+pub struct zc_report {
+    /// Bytes moved to the target (the same number `zc_transfer_to` returns).
+    pub transferred: u64,
+    /// Kernel calls made (fstat, fcntl, sendfile, pread, write/send, mmap, munmap), counting
+    /// failed calls and EINTR retries.
+    pub syscalls: u64,
+    /// The strategy that actually ran: never `ZC_STRATEGY_AUTO`.
+    pub strategy: zc_strategy,
+}
+
+/// Runs `body`, turning a panic into `on_panic`: no unwinding crosses into C.
+fn boundary<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
+}
+
+/// The shared body of the transfer functions: converts the arguments, runs the core, and writes
+/// the result through `out` on success only.
+fn transfer(
+    src_fd: c_int,
+    position: u64,
+    count: u64,
+    dst_fd: c_int,
+    strategy: zc_strategy,
+    out: impl FnOnce(Transferred),
+) -> c_int {
+    boundary(libc::ENOTRECOVERABLE, || {
+        let Some(strategy) = Strategy::from_code(strategy) else {
+            return libc::EINVAL;
+        };
+        if src_fd < 0 || dst_fd < 0 {
+            return libc::EBADF;
+        }
+        // SAFETY: the descriptors are non-negative and, per this API's contract, stay open for
+        // the call (a closed one makes fstat fail with EBADF before any other use).
+        let (src, dst) = unsafe {
+            (
+                BorrowedFd::borrow_raw(src_fd),
+                BorrowedFd::borrow_raw(dst_fd),
+            )
+        };
+        match transfer_to_with(src, position, count, dst, strategy, Options::default()) {
+            Ok(done) => {
+                out(done);
+                0
+            }
+            Err(e) => e.errno(),
+        }
+    })
+}
+
+/// Sends up to `count` bytes of the regular file `src_fd`, starting at `position`, to `dst_fd`
+/// (a socket, a pipe, or a file opened for writing), with the semantics of Java's
+/// `FileChannel.transferTo`:
+///
+/// - the file offset of `src_fd` never changes; the bytes go to the current offset of `dst_fd`,
+///   which advances (an `O_APPEND` file appends);
+/// - `position` at or past the end of the source sends nothing; `count` is clamped to the bytes
+///   left; a source that reports size 0 but has content (a `/proc` file) is sent to its end;
+/// - it loops until `count` bytes have moved, any size, except that a non-blocking target that
+///   would block, or an error after some bytes moved, ends the call with the bytes moved so far
+///   (possibly 0; the error shows again on the next call). Resume at `position + *transferred`.
+///
+/// A peer that hangs up gives `EPIPE` (or `ECONNRESET`) and never kills the program: sockets are
+/// written with `MSG_NOSIGNAL`, and around sendfile(2) and pipe writes `SIGPIPE` is blocked in
+/// the calling thread and a `SIGPIPE` raised by the call is discarded (one already pending, or a
+/// `SIGPIPE` the caller blocks itself, is left alone).
+///
+/// Returns 0 and sets `*transferred`, or returns a positive errno and leaves it untouched:
+/// - `EBADF`: a negative or closed descriptor, a source not open for reading, a target not
+///   open for writing;
+/// - `EINVAL`: `transferred` is NULL, `strategy` is not a `ZC_STRATEGY_*` value, or the
+///   strategy cannot apply (`ZC_STRATEGY_SENDFILE` to an `O_APPEND` file; `ZC_STRATEGY_MMAP`
+///   for a source with no size, such as a `/proc` file);
+/// - `EISDIR`: a directory on either side; `ESPIPE`: a pipe or socket as the source;
+/// - `ENODATA`: the source was truncated during the transfer before any byte moved;
+/// - `ENOTRECOVERABLE`: an internal panic was caught (a bug: please report it);
+/// - any other errno of the failing system call (`EPIPE`, `ECONNRESET`, `ENOSPC`, ...).
+///
+/// # Safety
+/// `transferred` is NULL or valid for writing one `uint64_t`; the descriptors stay open for the
+/// duration of the call (another thread closing one mid-call is the caller's race).
+#[no_mangle]
+pub unsafe extern "C" fn zc_transfer_to(
+    src_fd: c_int,
+    position: u64,
+    count: u64,
+    dst_fd: c_int,
+    strategy: zc_strategy,
+    transferred: *mut u64,
+) -> c_int {
+    if transferred.is_null() {
+        return libc::EINVAL;
+    }
+    transfer(src_fd, position, count, dst_fd, strategy, |done| {
+        // SAFETY: non-null, and the caller passes a pointer valid for writing one uint64_t.
+        unsafe { transferred.write(done.bytes) }
+    })
+}
+
+/// `zc_transfer_to`, reporting in `*report` also the strategy that ran and the kernel calls it
+/// made. Same arguments, errors and semantics; `report` must not be NULL (`EINVAL`).
+///
+/// # Safety
+/// `report` is NULL or valid for writing one `zc_report`; the descriptors stay open for the call.
+#[no_mangle]
+pub unsafe extern "C" fn zc_transfer_to_report(
+    src_fd: c_int,
+    position: u64,
+    count: u64,
+    dst_fd: c_int,
+    strategy: zc_strategy,
+    report: *mut zc_report,
+) -> c_int {
+    if report.is_null() {
+        return libc::EINVAL;
+    }
+    transfer(src_fd, position, count, dst_fd, strategy, |done| {
+        // SAFETY: non-null, and the caller passes a pointer valid for writing one zc_report.
+        unsafe {
+            report.write(zc_report {
+                transferred: done.bytes,
+                syscalls: done.syscalls,
+                strategy: done.strategy.code(),
+            })
+        }
+    })
+}
+
+/// The name of a strategy (`"AUTO"`, `"SENDFILE"`, `"MMAP"`, `"READ_WRITE"`), a static string;
+/// NULL for a value that is no strategy.
+#[no_mangle]
+pub extern "C" fn zc_strategy_name(strategy: zc_strategy) -> *const c_char {
+    boundary(std::ptr::null(), || match Strategy::from_code(strategy) {
+        Some(s) => s.c_name().as_ptr(),
+        None => std::ptr::null(),
+    })
+}
+
+const VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(v) => v,
+        Err(_) => panic!("the package version contains a NUL byte"),
+    };
+
+/// The library's version, `"MAJOR.MINOR.PATCH"`, a static string.
+#[no_mangle]
+pub extern "C" fn zc_version() -> *const c_char {
+    VERSION.as_ptr()
+}

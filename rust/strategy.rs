@@ -1,0 +1,77 @@
+//! The transfer paths a caller can ask for.
+
+use std::ffi::CStr;
+use std::fmt;
+
+/// How the bytes travel from the source file to the target.
+///
+/// The numeric codes are a stable contract shared with the C header (`ZC_STRATEGY_*`) and the
+/// Java enum; new strategies get new codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// The best path for the target kind: [`Strategy::Sendfile`] where the kernel can, else
+    /// [`Strategy::ReadWrite`]; falls back to `ReadWrite` before the first byte if the kernel
+    /// refuses sendfile (`EINVAL`, `ENOSYS`, `EOPNOTSUPP`, `EXDEV`).
+    Auto,
+    /// `sendfile(2)` with an offset pointer: the bytes never enter user space.
+    Sendfile,
+    /// Map windows of the source (`mmap(2)`, at most [`crate::MMAP_WINDOW`] bytes) and `write(2)`
+    /// from the mapping: one copy fewer than read/write.
+    Mmap,
+    /// `pread(2)` into a buffer of [`crate::READ_WRITE_BUFFER`] bytes, then `write(2)`/`send(2)`:
+    /// the baseline every other path is measured against.
+    ReadWrite,
+}
+
+impl Strategy {
+    /// Every strategy, in code order.
+    pub const ALL: [Strategy; 4] = [
+        Strategy::Auto,
+        Strategy::Sendfile,
+        Strategy::Mmap,
+        Strategy::ReadWrite,
+    ];
+
+    /// The stable numeric code (`ZC_STRATEGY_*` in C, the ordinal in Java).
+    pub const fn code(self) -> i32 {
+        match self {
+            Strategy::Auto => 0,
+            Strategy::Sendfile => 1,
+            Strategy::Mmap => 2,
+            Strategy::ReadWrite => 3,
+        }
+    }
+
+    /// The strategy with this code, or `None` for a value no strategy has.
+    pub const fn from_code(code: i32) -> Option<Strategy> {
+        match code {
+            0 => Some(Strategy::Auto),
+            1 => Some(Strategy::Sendfile),
+            2 => Some(Strategy::Mmap),
+            3 => Some(Strategy::ReadWrite),
+            _ => None,
+        }
+    }
+
+    /// The name used in the C header, the Java enum and reports: `c"SENDFILE"`, ...
+    pub const fn c_name(self) -> &'static CStr {
+        match self {
+            Strategy::Auto => c"AUTO",
+            Strategy::Sendfile => c"SENDFILE",
+            Strategy::Mmap => c"MMAP",
+            Strategy::ReadWrite => c"READ_WRITE",
+        }
+    }
+
+    /// [`Strategy::c_name`] as a `&str`.
+    pub fn name(self) -> &'static str {
+        // The names are ASCII literals, so the conversion cannot fail.
+        self.c_name().to_str().unwrap_or("?")
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

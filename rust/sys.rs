@@ -1,0 +1,246 @@
+//! The only module that calls libc: one small safe function per system call, errno turned into
+//! `io::Error` once, here. Everything above this module works with `BorrowedFd` and slices.
+#![allow(unsafe_code)]
+
+use std::io;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+/// The kernel's largest single read/write/sendfile (`MAX_RW_COUNT` with 4 KiB pages). Asking for
+/// more is clipped silently by the kernel; we clip first so the count we ask for is what we track.
+pub const MAX_RW_COUNT: usize = 0x7fff_f000;
+
+/// Largest file offset the kernel accepts (`loff_t` is signed).
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
+fn cvt(ret: libc::ssize_t) -> io::Result<usize> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+fn cvt_int(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+/// What `fstat(2)` says a descriptor refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Regular,
+    Directory,
+    Socket,
+    Fifo,
+    CharDevice,
+    BlockDevice,
+    Other,
+}
+
+/// The parts of `struct stat` the transfer needs.
+#[derive(Clone, Copy, Debug)]
+pub struct Stat {
+    pub kind: FileKind,
+    pub size: u64,
+}
+
+/// `fstat(2)`.
+pub fn fstat(fd: BorrowedFd<'_>) -> io::Result<Stat> {
+    let mut st = MaybeUninit::<libc::stat64>::uninit();
+    // SAFETY: `st` is a valid out-pointer for one `stat64`; the kernel fills it on success.
+    cvt_int(unsafe { libc::fstat64(fd.as_raw_fd(), st.as_mut_ptr()) })?;
+    // SAFETY: fstat64 returned 0, so it initialised the whole struct.
+    let st = unsafe { st.assume_init() };
+    let kind = match st.st_mode & libc::S_IFMT {
+        libc::S_IFREG => FileKind::Regular,
+        libc::S_IFDIR => FileKind::Directory,
+        libc::S_IFSOCK => FileKind::Socket,
+        libc::S_IFIFO => FileKind::Fifo,
+        libc::S_IFCHR => FileKind::CharDevice,
+        libc::S_IFBLK => FileKind::BlockDevice,
+        _ => FileKind::Other,
+    };
+    Ok(Stat {
+        kind,
+        size: st.st_size.max(0) as u64,
+    })
+}
+
+/// True when the descriptor was opened (or set by `fcntl`) with `O_APPEND`: `fcntl(F_GETFL)`.
+pub fn is_append(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    // SAFETY: F_GETFL takes no argument and only reads the descriptor's status flags.
+    let flags = cvt_int(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
+    Ok(flags & libc::O_APPEND != 0)
+}
+
+/// A read buffer that is never zeroed: `pread(2)` fills it and only the filled prefix can be seen.
+/// (Zeroing 128 KiB per transfer would cost more than a small transfer itself.)
+pub struct ReadBuffer(Vec<u8>);
+
+impl ReadBuffer {
+    pub fn with_capacity(capacity: usize) -> Self {
+        ReadBuffer(Vec::with_capacity(capacity))
+    }
+
+    /// `pread(2)` of up to `len` bytes (at most the capacity) at `offset`; returns the count,
+    /// and [`ReadBuffer::filled`] shows those bytes until the next read. `offset` above
+    /// [`MAX_OFFSET`] is `EINVAL`, as the kernel would say.
+    pub fn pread(&mut self, fd: BorrowedFd<'_>, len: usize, offset: u64) -> io::Result<usize> {
+        if offset > MAX_OFFSET {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        self.0.clear();
+        let len = len.min(self.0.capacity()).min(MAX_RW_COUNT);
+        // SAFETY: the vector's spare capacity is valid for writes of `len` bytes.
+        let n = cvt(unsafe {
+            libc::pread64(
+                fd.as_raw_fd(),
+                self.0.as_mut_ptr().cast(),
+                len,
+                offset as libc::off64_t,
+            )
+        })?;
+        // SAFETY: pread initialised exactly the first `n <= len <= capacity` bytes.
+        unsafe { self.0.set_len(n) };
+        Ok(n)
+    }
+
+    /// The bytes of the last successful read.
+    pub fn filled(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Writes `buf` to the descriptor's current offset: `send(2)` with `MSG_NOSIGNAL` when `socket`
+/// is true (a hung-up peer gives `EPIPE`, never `SIGPIPE`), `write(2)` otherwise.
+pub fn write(fd: BorrowedFd<'_>, buf: &[u8], socket: bool) -> io::Result<usize> {
+    let len = buf.len().min(MAX_RW_COUNT);
+    let ptr = buf.as_ptr().cast();
+    // SAFETY: `buf` is valid for reads of `len` bytes. When `buf` is a file mapping, only the
+    // kernel reads it; a page past the file's end makes the call fail with EFAULT, not SIGBUS.
+    let ret = unsafe {
+        if socket {
+            libc::send(fd.as_raw_fd(), ptr, len, libc::MSG_NOSIGNAL)
+        } else {
+            libc::write(fd.as_raw_fd(), ptr, len)
+        }
+    };
+    cvt(ret)
+}
+
+/// `sendfile(2)` from `src` at `*offset` to `dst`'s current offset; `*offset` advances by the
+/// bytes sent and `src`'s own file offset is untouched. `count` is clipped to [`MAX_RW_COUNT`].
+pub fn sendfile(
+    dst: BorrowedFd<'_>,
+    src: BorrowedFd<'_>,
+    offset: &mut u64,
+    count: usize,
+) -> io::Result<usize> {
+    if *offset > MAX_OFFSET {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let mut off = *offset as libc::off64_t;
+    // SAFETY: `off` is a valid in/out pointer for the duration of the call.
+    let n = cvt(unsafe {
+        libc::sendfile64(
+            dst.as_raw_fd(),
+            src.as_raw_fd(),
+            &mut off,
+            count.min(MAX_RW_COUNT),
+        )
+    })?;
+    *offset = off as u64;
+    Ok(n)
+}
+
+/// A read-only shared mapping of `len` bytes of `fd` from `offset` (any alignment), unmapped on
+/// drop. Its bytes must only be handed to the kernel ([`write`]), never read from user space: the
+/// file may shrink under the mapping, and touching such a page raises SIGBUS.
+pub struct Mapping(memmap2::Mmap);
+
+impl Mapping {
+    /// `mmap(2)` (through memmap2, which page-aligns `offset` and hides the slack).
+    pub fn new(fd: BorrowedFd<'_>, offset: u64, len: usize) -> io::Result<Self> {
+        // SAFETY: the mapping is private to this module's callers, who only pass its bytes to
+        // write(2)/send(2) (see the type's docs), so a concurrent truncate cannot fault in Rust.
+        let map = unsafe {
+            memmap2::MmapOptions::new()
+                .offset(offset)
+                .len(len)
+                .map(fd.as_raw_fd())
+        }?;
+        Ok(Mapping(map))
+    }
+
+    /// The mapped bytes, for passing to [`write`].
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Blocks `SIGPIPE` in the calling thread for the guard's lifetime, then discards a `SIGPIPE` the
+/// guarded calls raised, so a hung-up peer shows as `EPIPE` instead of killing a C program.
+/// `send(MSG_NOSIGNAL)` covers sockets on the read/write and mmap paths, but `sendfile(2)` to a
+/// socket and any `write(2)` to a pipe raise the signal, so those paths need this guard.
+/// When the caller already blocks `SIGPIPE`, the guard does nothing: the caller owns that signal.
+pub struct SigpipeGuard {
+    old: Option<libc::sigset_t>,
+}
+
+fn sigpipe_set() -> libc::sigset_t {
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigemptyset initialises the set; sigaddset with a valid signal number cannot fail.
+    unsafe {
+        libc::sigemptyset(set.as_mut_ptr());
+        libc::sigaddset(set.as_mut_ptr(), libc::SIGPIPE);
+        set.assume_init()
+    }
+}
+
+impl SigpipeGuard {
+    pub fn new() -> Self {
+        let set = sigpipe_set();
+        let mut old = MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: both pointers are valid; pthread_sigmask cannot fail with SIG_BLOCK and a valid set.
+        let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, old.as_mut_ptr()) };
+        if rc != 0 {
+            return SigpipeGuard { old: None };
+        }
+        // SAFETY: pthread_sigmask succeeded and filled `old`.
+        let old = unsafe { old.assume_init() };
+        // SAFETY: `old` is an initialised set.
+        let was_blocked = unsafe { libc::sigismember(&old, libc::SIGPIPE) } == 1;
+        SigpipeGuard {
+            old: (!was_blocked).then_some(old),
+        }
+    }
+}
+
+impl Drop for SigpipeGuard {
+    fn drop(&mut self) {
+        let Some(old) = self.old else { return };
+        let set = sigpipe_set();
+        let mut pending = MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: valid out-pointer. SIGPIPE was unblocked before the guard, so one pending now
+        // was raised by the guarded calls and is ours to discard.
+        unsafe {
+            if libc::sigpending(pending.as_mut_ptr()) == 0
+                && libc::sigismember(pending.as_ptr(), libc::SIGPIPE) == 1
+            {
+                let zero = libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                };
+                while libc::sigtimedwait(&set, std::ptr::null_mut(), &zero) < 0
+                    && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
+                {
+                }
+            }
+            libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+        }
+    }
+}
