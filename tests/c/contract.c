@@ -1,0 +1,244 @@
+/* The C face's contract, from C: every strategy over TCP, a pipe and a file, the report, bad
+ * input, and SIGPIPE with its default disposition (a hung-up peer must give EPIPE, not kill us).
+ * Built by tests/c_face.rs with -Wall -Wextra -Werror and AddressSanitizer + UBSan.
+ * Usage: contract TMPDIR */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zerocopy_nio.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                                   \
+    do {                                                                                   \
+        if (cond) {                                                                        \
+            passed++;                                                                      \
+        } else {                                                                           \
+            failed++;                                                                      \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                \
+            fprintf(stderr, __VA_ARGS__);                                                  \
+            fputc('\n', stderr);                                                           \
+        }                                                                                  \
+    } while (0)
+
+static const zc_strategy STRATEGIES[] = {ZC_STRATEGY_AUTO, ZC_STRATEGY_SENDFILE, ZC_STRATEGY_MMAP,
+                                         ZC_STRATEGY_READ_WRITE};
+#define NSTRATEGIES (sizeof STRATEGIES / sizeof STRATEGIES[0])
+
+enum { SIZE = (1 << 20) + 13, POS = 4093 };
+static unsigned char data[SIZE];
+
+struct sink {
+    int fd;
+    unsigned char *buf;
+    size_t len;
+};
+
+static void *drain(void *arg) {
+    struct sink *s = arg;
+    size_t cap = 1 << 16;
+    s->buf = malloc(cap);
+    for (;;) {
+        if (s->len == cap) s->buf = realloc(s->buf, cap *= 2);
+        ssize_t n = read(s->fd, s->buf + s->len, cap - s->len);
+        if (n <= 0) break;
+        s->len += (size_t)n;
+    }
+    return NULL;
+}
+
+static void tcp_pair(int *client, int *server) {
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
+        getsockname(l, (struct sockaddr *)&a, &alen)) {
+        perror("listen");
+        exit(2);
+    }
+    *client = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(*client, (struct sockaddr *)&a, sizeof a)) {
+        perror("connect");
+        exit(2);
+    }
+    *server = accept(l, NULL, NULL);
+    close(l);
+}
+
+/* Sends [POS, SIZE) of src to the writing end `w`, read back from `r` by a thread. */
+static void send_and_check(int src, int w, int r, zc_strategy s, const char *what) {
+    struct sink sink = {.fd = r};
+    pthread_t t;
+    pthread_create(&t, NULL, drain, &sink);
+    zc_report rep;
+    memset(&rep, 0xAB, sizeof rep);
+    int rc = zc_transfer_to_report(src, POS, UINT64_MAX, w, s, &rep);
+    close(w);
+    pthread_join(t, NULL);
+    CHECK(rc == 0, "%s %s: rc %d (%s)", zc_strategy_name(s), what, rc, strerror(rc));
+    CHECK(rep.transferred == SIZE - POS, "%s %s: %llu", zc_strategy_name(s), what,
+          (unsigned long long)rep.transferred);
+    CHECK(sink.len == SIZE - POS && memcmp(sink.buf, data + POS, SIZE - POS) == 0,
+          "%s %s: received %zu bytes, not the file's", zc_strategy_name(s), what, sink.len);
+    zc_strategy ran = s == ZC_STRATEGY_AUTO ? ZC_STRATEGY_SENDFILE : s;
+    CHECK(rep.strategy == ran, "%s %s: ran %d", zc_strategy_name(s), what, rep.strategy);
+    CHECK(rep.syscalls >= 3, "%s %s: %llu calls", zc_strategy_name(s), what,
+          (unsigned long long)rep.syscalls);
+    CHECK(lseek(src, 0, SEEK_CUR) == 17, "%s %s: the source offset moved", zc_strategy_name(s), what);
+    free(sink.buf);
+    close(r);
+}
+
+static void test_targets(int src, const char *dir) {
+    for (size_t i = 0; i < NSTRATEGIES; i++) {
+        zc_strategy s = STRATEGIES[i];
+        int c, sv, p[2], u[2];
+        tcp_pair(&c, &sv);
+        send_and_check(src, c, sv, s, "tcp");
+        if (pipe(p)) exit(2);
+        send_and_check(src, p[1], p[0], s, "pipe");
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, u)) exit(2);
+        send_and_check(src, u[0], u[1], s, "unix socket");
+
+        char path[4096];
+        snprintf(path, sizeof path, "%s/target-%d", dir, s);
+        int f = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        if (write(f, "abc", 3) != 3) exit(2);
+        uint64_t n = 0;
+        int rc = zc_transfer_to(src, POS, 1000, f, s, &n);
+        CHECK(rc == 0 && n == 1000, "%s file: rc %d n %llu", zc_strategy_name(s), rc,
+              (unsigned long long)n);
+        CHECK(lseek(f, 0, SEEK_CUR) == 1003, "%s file: target offset not advanced", zc_strategy_name(s));
+        unsigned char back[1003];
+        CHECK(pread(f, back, sizeof back, 0) == 1003 && memcmp(back, "abc", 3) == 0 &&
+                  memcmp(back + 3, data + POS, 1000) == 0,
+              "%s file: wrong bytes", zc_strategy_name(s));
+        close(f);
+        unlink(path);
+    }
+}
+
+/* A peer that hung up, with SIGPIPE at its default action: EPIPE/ECONNRESET, and we live. */
+static void test_sigpipe(int src) {
+    signal(SIGPIPE, SIG_DFL);
+    for (size_t i = 0; i < NSTRATEGIES; i++) {
+        zc_strategy s = STRATEGIES[i];
+        for (int kind = 0; kind < 2; kind++) {
+            int w, r, p[2];
+            if (kind == 0) {
+                tcp_pair(&w, &r);
+            } else {
+                if (pipe(p)) exit(2);
+                r = p[0], w = p[1];
+            }
+            close(r);
+            int rc = 0;
+            for (int tries = 0; tries < 100 && rc == 0; tries++) {
+                uint64_t n;
+                rc = zc_transfer_to(src, 0, SIZE, w, s, &n);
+            }
+            CHECK(rc == EPIPE || rc == ECONNRESET, "%s to a closed %s: rc %d (%s)",
+                  zc_strategy_name(s), kind ? "pipe" : "socket", rc, strerror(rc));
+            close(w);
+        }
+    }
+    sigset_t now;
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    CHECK(!sigismember(&now, SIGPIPE), "SIGPIPE was left blocked");
+    sigpending(&now);
+    CHECK(!sigismember(&now, SIGPIPE), "a SIGPIPE was left pending");
+}
+
+#define EXPECT_ERR(call, want)                                                             \
+    do {                                                                                   \
+        uint64_t out = 777;                                                                \
+        int rc_ = (call);                                                                  \
+        CHECK(rc_ == (want) && out == 777, "%s: rc %d (%s), want %s", #call, rc_,          \
+              strerror(rc_), #want);                                                       \
+        (void)out;                                                                         \
+    } while (0)
+
+static void test_bad_input(int src, const char *dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bad-target", dir);
+    int dst = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    int ro = open(path, O_RDONLY);
+    int wo = open(path, O_WRONLY);
+    int append = open(path, O_WRONLY | O_APPEND);
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+    int p[2];
+    if (pipe(p)) exit(2);
+    int closed = dup(dst);
+    close(closed);
+
+    EXPECT_ERR(zc_transfer_to(-1, 0, 10, dst, ZC_STRATEGY_AUTO, &out), EBADF);
+    EXPECT_ERR(zc_transfer_to(src, 0, 10, -1, ZC_STRATEGY_AUTO, &out), EBADF);
+    EXPECT_ERR(zc_transfer_to(closed, 0, 10, dst, ZC_STRATEGY_AUTO, &out), EBADF);
+    EXPECT_ERR(zc_transfer_to(src, 0, 10, closed, ZC_STRATEGY_AUTO, &out), EBADF);
+    EXPECT_ERR(zc_transfer_to(src, 0, 10, dst, (zc_strategy)4, &out), EINVAL);
+    EXPECT_ERR(zc_transfer_to(src, 0, 10, dst, (zc_strategy)-1, &out), EINVAL);
+    EXPECT_ERR(zc_transfer_to(src, 0, 10, dst, (zc_strategy)0x7fffffff, &out), EINVAL);
+    EXPECT_ERR(zc_transfer_to(src, 0, 10, dst, ZC_STRATEGY_AUTO, NULL), EINVAL);
+    EXPECT_ERR(zc_transfer_to_report(src, 0, 10, dst, ZC_STRATEGY_AUTO, NULL), EINVAL);
+    EXPECT_ERR(zc_transfer_to(dirfd, 0, 10, dst, ZC_STRATEGY_AUTO, &out), EISDIR);
+    EXPECT_ERR(zc_transfer_to(p[0], 0, 10, dst, ZC_STRATEGY_AUTO, &out), ESPIPE);
+    EXPECT_ERR(zc_transfer_to(src, 0, 10, append, ZC_STRATEGY_SENDFILE, &out), EINVAL);
+    for (size_t i = 0; i < NSTRATEGIES; i++) {
+        EXPECT_ERR(zc_transfer_to(wo, 0, 10, dst, STRATEGIES[i], &out), EBADF);
+        EXPECT_ERR(zc_transfer_to(src, 0, 10, ro, STRATEGIES[i], &out), EBADF);
+    }
+    struct stat st;
+    CHECK(fstat(dst, &st) == 0 && st.st_size == 0, "a failed call wrote %lld bytes",
+          (long long)st.st_size);
+
+    /* Positions past the end, and counts that overflow position + count, move nothing wrong. */
+    uint64_t n = 99;
+    CHECK(zc_transfer_to(src, UINT64_MAX, UINT64_MAX, dst, ZC_STRATEGY_AUTO, &n) == 0 && n == 0,
+          "huge position: n %llu", (unsigned long long)n);
+    CHECK(zc_transfer_to(src, SIZE - 1, UINT64_MAX, dst, ZC_STRATEGY_AUTO, &n) == 0 && n == 1,
+          "position + count overflowing: n %llu", (unsigned long long)n);
+
+    CHECK(strcmp(zc_strategy_name(ZC_STRATEGY_READ_WRITE), "READ_WRITE") == 0, "name");
+    CHECK(zc_strategy_name(42) == NULL, "name of an unknown strategy");
+    CHECK(zc_version() != NULL && strchr(zc_version(), '.') != NULL, "version");
+    close(dst), close(ro), close(wo), close(append), close(dirfd), close(p[0]), close(p[1]);
+    unlink(path);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s TMPDIR\n", argv[0]);
+        return 2;
+    }
+    for (size_t i = 0; i < SIZE; i++) data[i] = (unsigned char)(i * 2654435761u >> 13);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/source", argv[1]);
+    int w = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (w < 0 || write(w, data, SIZE) != SIZE) {
+        perror("source");
+        return 2;
+    }
+    close(w);
+    int src = open(path, O_RDONLY);
+    lseek(src, 17, SEEK_SET);
+
+    test_targets(src, argv[1]);
+    test_bad_input(src, argv[1]);
+    test_sigpipe(src);
+
+    close(src);
+    unlink(path);
+    printf("contract: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

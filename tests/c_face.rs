@@ -1,0 +1,112 @@
+//! The C face from C: tests/c/contract.c and examples/c/zc_send.c are compiled against only
+//! include/zerocopy_nio.h with warnings as errors (the contract test also with AddressSanitizer
+//! and UndefinedBehaviorSanitizer), linked to the library cargo just built, and run.
+
+mod common;
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// target/debug (or release), where cargo put libzerocopy_nio.so for this test run.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn compile(source: &str, out: &Path, extra: &[&str]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = lib_dir();
+    assert!(
+        lib.join("libzerocopy_nio.so").exists(),
+        "no cdylib in {lib:?}"
+    );
+    let status = Command::new(std::env::var("CC").unwrap_or_else(|_| "cc".into()))
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-pthread"])
+        .args(extra)
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg(root.join(source))
+        .arg("-L")
+        .arg(&lib)
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-lzerocopy_nio")
+        .arg("-o")
+        .arg(out)
+        .status()
+        .expect("run cc");
+    assert!(status.success(), "compiling {source} failed");
+}
+
+#[test]
+fn c_contract_under_sanitizers() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("contract");
+    compile(
+        "tests/c/contract.c",
+        &exe,
+        &["-fsanitize=address,undefined", "-fno-sanitize-recover=all"],
+    );
+    let out = Command::new(&exe)
+        .arg(dir.path())
+        .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "C contract failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+}
+
+#[test]
+fn c_example_sends_a_file_over_tcp() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("zc_send");
+    compile("examples/c/zc_send.c", &exe, &["-O2"]);
+    let data = common::pattern((3 << 20) + 5, 42);
+    let file = dir.path().join("payload");
+    std::fs::write(&file, &data).unwrap();
+    for strategy in ["auto", "sendfile", "mmap", "read_write"] {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port().to_string();
+        let receiver = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut got = Vec::new();
+            s.read_to_end(&mut got).unwrap();
+            got
+        });
+        let out = Command::new(&exe)
+            .args([file.to_str().unwrap(), "127.0.0.1", &port, strategy])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{strategy}: {stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            receiver.join().unwrap() == data,
+            "{strategy}: the receiver got other bytes"
+        );
+        let ran = if strategy == "auto" {
+            "SENDFILE"
+        } else {
+            &strategy.to_uppercase()
+        };
+        assert!(
+            stdout.starts_with(&format!("sent {} bytes with {ran}", data.len())),
+            "{stdout}"
+        );
+    }
+    // A bad strategy name is a usage error, not a crash.
+    let out = Command::new(&exe)
+        .args(["x", "127.0.0.1", "1", "zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
