@@ -35,7 +35,7 @@ typedef struct zc_report {
 // mmap(2) windows of the source (8 MiB at most) and write(2) from the mapping.
 #define ZC_STRATEGY_MMAP 2
 
-// pread(2) into a 128 KiB buffer and write(2)/send(2): the baseline.
+// pread(2) into a 256 KiB buffer and write(2)/send(2): the baseline.
 #define ZC_STRATEGY_READ_WRITE 3
 
 #ifdef __cplusplus

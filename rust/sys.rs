@@ -78,7 +78,7 @@ pub fn is_append(fd: BorrowedFd<'_>) -> io::Result<bool> {
 }
 
 /// A read buffer that is never zeroed: `pread(2)` fills it and only the filled prefix can be seen.
-/// (Zeroing 128 KiB per transfer would cost more than a small transfer itself.)
+/// (Zeroing 256 KiB per transfer would cost more than a small transfer itself.)
 pub struct ReadBuffer(Vec<u8>);
 
 impl ReadBuffer {

@@ -24,7 +24,7 @@ pub const ZC_STRATEGY_AUTO: zc_strategy = 0;
 pub const ZC_STRATEGY_SENDFILE: zc_strategy = 1;
 /// mmap(2) windows of the source (8 MiB at most) and write(2) from the mapping.
 pub const ZC_STRATEGY_MMAP: zc_strategy = 2;
-/// pread(2) into a 128 KiB buffer and write(2)/send(2): the baseline.
+/// pread(2) into a 256 KiB buffer and write(2)/send(2): the baseline.
 pub const ZC_STRATEGY_READ_WRITE: zc_strategy = 3;
 
 /// What a transfer did, for callers who ask "did zero-copy happen, and at what cost?".
