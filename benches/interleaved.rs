@@ -1,0 +1,239 @@
+//! Side-by-side ratios that survive a noisy shared machine. Criterion measures one function after
+//! another, so drift between them (another tenant, TCP autotuning, the receiver thread's core)
+//! lands in the comparison; here every contender runs a short batch in turn, round after round
+//! (the order rotated each round), and each ratio is the median of the per-round ratios. Each
+//! batch starts (untimed) once the peer has read everything, so no contender inherits another's
+//! backlog; waiting inside the timer instead charged 40 ms delayed-ACK stalls to small batches.
+//!
+//!   cargo bench --bench interleaved            # ~30 s; prints a table
+//!   cargo bench --bench interleaved -- 200     # more rounds
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use zerocopy_nio::{transfer_to, transfer_to_with, Options, Strategy, READ_WRITE_BUFFER};
+
+/// A connected loopback socket whose peer reads and discards everything until EOF.
+struct Sink {
+    socket: TcpStream,
+    /// The peer's socket, to ask how much it has not read yet.
+    peer: TcpStream,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Sink {
+    fn new() -> Sink {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let socket = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (peer, _) = listener.accept().unwrap();
+        let mut reading = peer.try_clone().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut buf = vec![0u8; 1 << 20];
+            while matches!(reading.read(&mut buf), Ok(n) if n > 0) {}
+        });
+        Sink {
+            socket,
+            peer,
+            reader: Some(reader),
+        }
+    }
+
+    /// Waits until every byte sent has been read by the peer, so that the next contender does not
+    /// start behind a backlog.
+    fn wait_drained(&self) {
+        let queued = |fd: i32, req: libc::c_ulong| {
+            let mut n: libc::c_int = 0;
+            // SAFETY: SIOCOUTQ/FIONREAD write one int.
+            unsafe { libc::ioctl(fd, req, &mut n) };
+            n
+        };
+        while queued(self.socket.as_raw_fd(), libc::TIOCOUTQ) > 0
+            || queued(self.peer.as_raw_fd(), libc::FIONREAD) > 0
+        {
+            std::thread::yield_now();
+        }
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.socket.shutdown(std::net::Shutdown::Write);
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+    }
+}
+
+fn plain_sendfile(src: BorrowedFd<'_>, dst: BorrowedFd<'_>, size: usize) {
+    let mut off: libc::off64_t = 0;
+    let mut left = size;
+    while left > 0 {
+        // SAFETY: valid descriptors and offset pointer.
+        let n = unsafe { libc::sendfile64(dst.as_raw_fd(), src.as_raw_fd(), &mut off, left) };
+        assert!(n > 0, "sendfile: {}", std::io::Error::last_os_error());
+        left -= n as usize;
+    }
+}
+
+fn plain_read_write(src: BorrowedFd<'_>, dst: BorrowedFd<'_>, size: usize, buf: &mut [u8]) {
+    let mut off = 0usize;
+    while off < size {
+        let want = buf.len().min(size - off);
+        // SAFETY: `buf` is valid for `want` bytes.
+        let n =
+            unsafe { libc::pread64(src.as_raw_fd(), buf.as_mut_ptr().cast(), want, off as i64) };
+        assert!(n > 0, "pread: {}", std::io::Error::last_os_error());
+        let mut done = 0;
+        while done < n as usize {
+            // SAFETY: `buf[done..n]` is initialised.
+            let w = unsafe {
+                libc::send(
+                    dst.as_raw_fd(),
+                    buf[done..].as_ptr().cast(),
+                    n as usize - done,
+                    libc::MSG_NOSIGNAL,
+                )
+            };
+            assert!(w > 0, "send: {}", std::io::Error::last_os_error());
+            done += w as usize;
+        }
+        off += n as usize;
+    }
+}
+
+const NAMES: [&str; 8] = [
+    "AUTO",
+    "SENDFILE",
+    "MMAP",
+    "READ_WRITE",
+    "plain_sendfile",
+    "plain_read_write",
+    "SENDFILE, no SIGPIPE guard",
+    "READ_WRITE, no SIGPIPE guard",
+];
+
+fn run_one(i: usize, src: &std::fs::File, sink: &Sink, size: usize, buf: &mut [u8]) {
+    let dst = sink.socket.as_fd();
+    match i {
+        0..=3 => {
+            let r = transfer_to(src.as_fd(), 0, size as u64, dst, Strategy::ALL[i]).unwrap();
+            assert_eq!(r.bytes, size as u64);
+        }
+        4 => plain_sendfile(src.as_fd(), dst, size),
+        5 => plain_read_write(src.as_fd(), dst, size, buf),
+        _ => {
+            let strategy = [Strategy::Sendfile, Strategy::ReadWrite][i - 6];
+            let options = Options::default().guard_sigpipe(false);
+            let r = transfer_to_with(src.as_fd(), 0, size as u64, dst, strategy, options);
+            assert_eq!(r.unwrap().bytes, size as u64);
+        }
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(60);
+    let dir = tempfile::tempdir().unwrap();
+    println!("file -> loopback TCP (draining peer), {rounds} interleaved rounds; median time per transfer");
+    println!(
+        "{:>6}  {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}   {:>11} {:>11} {:>9}",
+        "size",
+        NAMES[0],
+        NAMES[1],
+        NAMES[2],
+        NAMES[3],
+        "plain_sf",
+        "plain_rw",
+        "SF-noguard",
+        "RW-noguard",
+        "SF/plain",
+        "RW/plain",
+        "AUTO/best"
+    );
+    for (size, label) in [
+        (4usize << 10, "4KiB"),
+        (64 << 10, "64KiB"),
+        (1 << 20, "1MiB"),
+        (16 << 20, "16MiB"),
+        (64 << 20, "64MiB"),
+    ] {
+        let path = dir.path().join(label);
+        std::fs::write(
+            &path,
+            (0..size).map(|i| (i * 31 % 251) as u8).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let src = std::fs::File::open(&path).unwrap();
+        // One connection for all: per-connection differences (which core its receiver thread
+        // runs on) would bias a contender; interleaving spreads any drift evenly instead.
+        let sink = Sink::new();
+        let mut buf = vec![0u8; READ_WRITE_BUFFER];
+        // Warm up each contender (page cache, TCP windows), then batch so that the fastest
+        // contender's batch takes about 2 ms: the drain wait ending each batch stays small.
+        let mut fastest = f64::MAX;
+        for i in 0..NAMES.len() {
+            let (start, mut n) = (Instant::now(), 0u32);
+            while start.elapsed() < Duration::from_millis(300) {
+                run_one(i, &src, &sink, size, &mut buf);
+                n += 1;
+            }
+            sink.wait_drained();
+            fastest = fastest.min(start.elapsed().as_secs_f64() / f64::from(n));
+        }
+        let batch = (0.002 / fastest).clamp(1.0, 5000.0) as usize;
+        let mut samples = vec![Vec::with_capacity(rounds); NAMES.len()];
+        for round in 0..rounds {
+            for k in 0..NAMES.len() {
+                let i = (k + round) % NAMES.len();
+                sink.wait_drained();
+                let t = Instant::now();
+                for _ in 0..batch {
+                    run_one(i, &src, &sink, size, &mut buf);
+                }
+                samples[i].push(t.elapsed().as_secs_f64() / batch as f64);
+            }
+        }
+        let ratio = |a: usize, b: &dyn Fn(usize) -> f64| {
+            let mut r: Vec<f64> = (0..rounds).map(|j| samples[a][j] / b(j)).collect();
+            median(&mut r)
+        };
+        let sf = ratio(1, &|j| samples[4][j]);
+        let rw = ratio(3, &|j| samples[5][j]);
+        let best = |j: usize| (1..4).map(|i| samples[i][j]).fold(f64::MAX, f64::min);
+        let auto = ratio(0, &best);
+        let med: Vec<f64> = samples.iter().map(|s| median(&mut s.clone())).collect();
+        let fmt = |s: f64| {
+            if s < 1e-3 {
+                format!("{:.2}us", s * 1e6)
+            } else {
+                format!("{:.3}ms", s * 1e3)
+            }
+        };
+        println!(
+            "{:>6}  {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}   {:>11.3} {:>11.3} {:>9.3}",
+            label,
+            fmt(med[0]),
+            fmt(med[1]),
+            fmt(med[2]),
+            fmt(med[3]),
+            fmt(med[4]),
+            fmt(med[5]),
+            fmt(med[6]),
+            fmt(med[7]),
+            sf,
+            rw,
+            auto
+        );
+    }
+    println!("ratios are medians of per-round ratios (time; below 1.000 means faster than the reference)");
+}
