@@ -2,6 +2,30 @@
 //! read/write, mmap+write or sendfile, with the semantics of `FileChannel.transferTo`.
 //!
 //! The safe core is [`transfer_to`]; the C face is in [`capi`] (header `include/zerocopy_nio.h`).
+//!
+//! ```
+//! use std::io::Read;
+//! use std::os::fd::AsFd;
+//! use zerocopy_nio::{transfer_to, Strategy};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("greeting");
+//! std::fs::write(&path, b"hello, pipe")?;
+//! let file = std::fs::File::open(&path)?;
+//! let (mut reader, writer) = std::io::pipe()?;
+//!
+//! // From byte 7 to the end; AUTO picks sendfile for a pipe and says so.
+//! let done = transfer_to(file.as_fd(), 7, u64::MAX, writer.as_fd(), Strategy::Auto)?;
+//! assert_eq!(done.bytes, 4);
+//! assert_eq!(done.strategy, Strategy::Sendfile);
+//!
+//! drop(writer);
+//! let mut got = String::new();
+//! reader.read_to_string(&mut got)?;
+//! assert_eq!(got, "pipe");
+//! # Ok(())
+//! # }
+//! ```
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
