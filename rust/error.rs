@@ -81,6 +81,16 @@ pub enum Error {
         /// The errno the C face returns (`EISDIR`, `ESPIPE`).
         errno: i32,
     },
+    /// The source is not open for reading, or the target not for writing.
+    #[error("the {side} is not open for {}", if *side == Side::Source { "reading" } else { "writing" })]
+    AccessMode {
+        /// The descriptor at fault.
+        side: Side,
+    },
+    /// The caller's checkpoint ([`crate::Options::checkpoint`]) stopped the transfer before any
+    /// byte moved.
+    #[error("the transfer was stopped by its checkpoint")]
+    Stopped,
     /// The requested strategy cannot run with these descriptors. Nothing was transferred and no
     /// other path was tried.
     #[error("{strategy} cannot be used: {reason}")]
@@ -105,11 +115,14 @@ impl Error {
     }
 
     /// The positive errno value the C face returns for this error: the OS error itself, `EINVAL`
-    /// for [`Error::Unsupported`], `ENODATA` for [`Error::SourceEnded`].
+    /// for [`Error::Unsupported`], `ENODATA` for [`Error::SourceEnded`], `EBADF` for
+    /// [`Error::AccessMode`], `ECANCELED` for [`Error::Stopped`].
     pub fn errno(&self) -> i32 {
         match self {
             Error::Os { source, .. } => source.raw_os_error().unwrap_or(libc::EIO),
             Error::BadDescriptor { errno, .. } => *errno,
+            Error::AccessMode { .. } => libc::EBADF,
+            Error::Stopped => libc::ECANCELED,
             Error::Unsupported { .. } => libc::EINVAL,
             Error::SourceEnded { .. } => libc::ENODATA,
         }

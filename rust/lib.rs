@@ -38,5 +38,6 @@ mod transfer;
 pub use error::{Call, Error, Side};
 pub use strategy::Strategy;
 pub use transfer::{
-    transfer_to, transfer_to_with, Options, Transferred, MMAP_WINDOW, READ_WRITE_BUFFER,
+    check_access, transfer_to, transfer_to_with, Options, Transferred, CHECKPOINT_BYTES,
+    MMAP_WINDOW, READ_WRITE_BUFFER,
 };

@@ -70,11 +70,24 @@ pub fn fstat(fd: BorrowedFd<'_>) -> io::Result<Stat> {
     })
 }
 
-/// True when the descriptor was opened (or set by `fcntl`) with `O_APPEND`: `fcntl(F_GETFL)`.
-pub fn is_append(fd: BorrowedFd<'_>) -> io::Result<bool> {
+/// The file status flags the transfer cares about.
+#[derive(Clone, Copy, Debug)]
+pub struct StatusFlags {
+    pub readable: bool,
+    pub writable: bool,
+    pub append: bool,
+}
+
+/// `fcntl(F_GETFL)`: the access mode and `O_APPEND`.
+pub fn status_flags(fd: BorrowedFd<'_>) -> io::Result<StatusFlags> {
     // SAFETY: F_GETFL takes no argument and only reads the descriptor's status flags.
     let flags = cvt_int(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
-    Ok(flags & libc::O_APPEND != 0)
+    let mode = flags & libc::O_ACCMODE;
+    Ok(StatusFlags {
+        readable: mode == libc::O_RDONLY || mode == libc::O_RDWR,
+        writable: mode == libc::O_WRONLY || mode == libc::O_RDWR,
+        append: flags & libc::O_APPEND != 0,
+    })
 }
 
 /// A read buffer that is never zeroed: `pread(2)` fills it and only the filled prefix can be seen.

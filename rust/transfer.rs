@@ -29,27 +29,40 @@ pub struct Transferred {
     pub syscalls: u64,
 }
 
+/// Bytes moved between two calls of an [`Options::checkpoint`] (at most; small transfers never
+/// call it). Also caps each sendfile call while a checkpoint is set.
+pub const CHECKPOINT_BYTES: u64 = 4 << 20;
+
 /// Settings that differ between the faces.
-#[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
-pub struct Options {
+pub struct Options<'a> {
     /// Block and discard `SIGPIPE` around calls that can raise it (see [`sys::SigpipeGuard`]).
     /// On by default; the JNI face turns it off because the JVM already ignores `SIGPIPE`.
     pub guard_sigpipe: bool,
+    checkpoint: Option<&'a mut dyn FnMut() -> bool>,
 }
 
-impl Default for Options {
+impl Default for Options<'_> {
     fn default() -> Self {
         Options {
             guard_sigpipe: true,
+            checkpoint: None,
         }
     }
 }
 
-impl Options {
+impl<'a> Options<'a> {
     /// Sets [`Options::guard_sigpipe`].
     pub fn guard_sigpipe(mut self, on: bool) -> Self {
         self.guard_sigpipe = on;
+        self
+    }
+
+    /// Calls `keep_going` after every [`CHECKPOINT_BYTES`] moved; when it returns false the
+    /// transfer stops there: with the bytes moved so far, or [`Error::Stopped`] if none. The
+    /// Java face uses it to notice an interrupt or a closed channel during a long transfer.
+    pub fn checkpoint(mut self, keep_going: &'a mut dyn FnMut() -> bool) -> Self {
+        self.checkpoint = Some(keep_going);
         self
     }
 }
@@ -83,6 +96,24 @@ pub fn transfer_to(
     transfer_to_with(src, position, count, dst, strategy, Options::default())
 }
 
+/// Checks that `src` is open for reading and `dst` for writing, as `transfer_to` does before it
+/// moves anything; for callers that must report these errors before others (the Java face
+/// follows the JDK's order of checks).
+///
+/// # Errors
+/// [`Error::AccessMode`] for the side at fault, or the OS error of `fcntl(2)` (`EBADF`).
+pub fn check_access(src: BorrowedFd<'_>, dst: BorrowedFd<'_>) -> Result<(), Error> {
+    let src_mode = sys::status_flags(src).map_err(|e| Error::os(Call::Fcntl, Side::Source, e))?;
+    if !src_mode.readable {
+        return Err(Error::AccessMode { side: Side::Source });
+    }
+    let dst_mode = sys::status_flags(dst).map_err(|e| Error::os(Call::Fcntl, Side::Target, e))?;
+    if !dst_mode.writable {
+        return Err(Error::AccessMode { side: Side::Target });
+    }
+    Ok(())
+}
+
 /// [`transfer_to`] with [`Options`].
 pub fn transfer_to_with(
     src: BorrowedFd<'_>,
@@ -90,7 +121,7 @@ pub fn transfer_to_with(
     count: u64,
     dst: BorrowedFd<'_>,
     strategy: Strategy,
-    options: Options,
+    options: Options<'_>,
 ) -> Result<Transferred, Error> {
     let mut job = Job {
         src,
@@ -101,6 +132,8 @@ pub fn transfer_to_with(
         dst_socket: false,
         syscalls: 0,
         bytes: 0,
+        checked_at: 0,
+        checkpoint: options.checkpoint,
     };
     let src_stat = job.call(Call::Fstat, Side::Source, |_| sys::fstat(src))?;
     job.size_known = match src_stat.kind {
@@ -121,7 +154,9 @@ pub fn transfer_to_with(
     }
     job.dst_socket = dst_stat.kind == FileKind::Socket;
     let dst_append = dst_stat.kind == FileKind::Regular
-        && job.call(Call::Fcntl, Side::Target, |_| sys::is_append(dst))?;
+        && job
+            .call(Call::Fcntl, Side::Target, |_| sys::status_flags(dst))?
+            .append;
 
     let planned = plan(strategy, job.size_known, dst_append)?;
     job.count = if position > MAX_OFFSET {
@@ -220,7 +255,7 @@ fn can_fall_back(e: &Error) -> bool {
 }
 
 /// One transfer in progress: the clamped request and what has been done so far.
-struct Job<'fd> {
+struct Job<'fd, 'cp> {
     src: BorrowedFd<'fd>,
     dst: BorrowedFd<'fd>,
     position: u64,
@@ -231,6 +266,9 @@ struct Job<'fd> {
     dst_socket: bool,
     syscalls: u64,
     bytes: u64,
+    /// `bytes` when the checkpoint last ran.
+    checked_at: u64,
+    checkpoint: Option<&'cp mut dyn FnMut() -> bool>,
 }
 
 /// How a kernel call on the write side ended, for the loops.
@@ -240,7 +278,29 @@ enum Wrote {
     WouldBlock,
 }
 
-impl Job<'_> {
+impl Job<'_, '_> {
+    /// Runs the checkpoint once [`CHECKPOINT_BYTES`] have moved since it last ran.
+    fn checkpoint(&mut self) -> Result<(), Error> {
+        if let Some(keep_going) = self.checkpoint.as_mut() {
+            if self.bytes - self.checked_at >= CHECKPOINT_BYTES {
+                self.checked_at = self.bytes;
+                if !keep_going() {
+                    return Err(Error::Stopped);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The most one kernel call may move: less while a checkpoint must run in between.
+    fn max_call(&self) -> u64 {
+        if self.checkpoint.is_some() {
+            CHECKPOINT_BYTES
+        } else {
+            MAX_RW_COUNT as u64
+        }
+    }
+
     fn done(&self, strategy: Strategy) -> Transferred {
         Transferred {
             bytes: self.bytes,
@@ -302,7 +362,8 @@ impl Job<'_> {
     fn sendfile(&mut self) -> Result<(), Error> {
         let (src, dst) = (self.src, self.dst);
         while self.bytes < self.count {
-            let want = self.remaining().min(MAX_RW_COUNT as u64) as usize;
+            self.checkpoint()?;
+            let want = self.remaining().min(self.max_call()) as usize;
             let mut offset = self.offset();
             // sendfile reads the source and writes the target in one call; its errors are
             // reported against the target, where they nearly always come from.
@@ -322,6 +383,7 @@ impl Job<'_> {
         let mut buf =
             sys::ReadBuffer::with_capacity(self.remaining().min(READ_WRITE_BUFFER as u64) as usize);
         while self.bytes < self.count {
+            self.checkpoint()?;
             let want = self.remaining().min(READ_WRITE_BUFFER as u64) as usize;
             let offset = self.offset();
             let data = self.call(Call::Pread, Side::Source, |_| buf.pread(src, want, offset))?;
@@ -362,6 +424,7 @@ impl Job<'_> {
         }
         let (src, dst, socket) = (self.src, self.dst, self.dst_socket);
         while self.bytes < self.count {
+            self.checkpoint()?;
             let len = self.remaining().min(MMAP_WINDOW as u64) as usize;
             let offset = self.offset();
             let map = self.call(Call::Mmap, Side::Source, |_| {

@@ -394,3 +394,65 @@ fn same_file_as_source_and_target() {
         assert_eq!(&all[10_000..], &data[100..5_100], "{strategy}");
     }
 }
+
+/// A checkpoint runs every CHECKPOINT_BYTES and can stop the transfer; the bytes moved until
+/// then are returned (or Error::Stopped when none moved).
+#[test]
+fn checkpoint_stops_a_long_transfer() {
+    use zerocopy_nio::{transfer_to_with, Options, CHECKPOINT_BYTES, MMAP_WINDOW};
+    let src = Source::new(64 << 20);
+    for strategy in Strategy::ALL {
+        let target = Target::new(Kind::Pipe);
+        let mut calls = 0;
+        let mut stop_at_first = || {
+            calls += 1;
+            false
+        };
+        let options = Options::default().checkpoint(&mut stop_at_first);
+        let r = transfer_to_with(src.fd(), 5, 64 << 20, target.fd(), strategy, options).unwrap();
+        assert_eq!(calls, 1, "{strategy}");
+        assert!(
+            r.bytes >= CHECKPOINT_BYTES && r.bytes <= MMAP_WINDOW as u64,
+            "{strategy}: {}",
+            r.bytes
+        );
+        assert!(
+            target.finish(r.bytes) == src.data[5..5 + r.bytes as usize],
+            "{strategy}"
+        );
+
+        // Always going on: every byte, and the checkpoint ran about once per CHECKPOINT_BYTES.
+        let target = Target::new(Kind::DevNull);
+        let mut calls = 0u64;
+        let mut go_on = || {
+            calls += 1;
+            true
+        };
+        let options = Options::default().checkpoint(&mut go_on);
+        let r = transfer_to_with(src.fd(), 0, 64 << 20, target.fd(), strategy, options).unwrap();
+        assert_eq!(r.bytes, 64 << 20);
+        assert!((7..=15).contains(&calls), "{strategy}: {calls} checkpoints");
+
+        // A small transfer never calls it.
+        let mut never = || -> bool { panic!("checkpoint called for a small transfer") };
+        let options = Options::default().checkpoint(&mut never);
+        let r = transfer_to_with(src.fd(), 0, 4096, target.fd(), strategy, options).unwrap();
+        assert_eq!(r.bytes, 4096);
+    }
+}
+
+#[test]
+fn check_access_names_the_side() {
+    use zerocopy_nio::{check_access, Side};
+    let src = Source::new(10);
+    let write_only = OpenOptions::new().write(true).open(&src.path).unwrap();
+    let read_only = File::open(&src.path).unwrap();
+    let target = Target::new(Kind::File);
+    assert!(check_access(src.fd(), target.fd()).is_ok());
+    let e = check_access(write_only.as_fd(), target.fd()).unwrap_err();
+    assert!(matches!(e, Error::AccessMode { side: Side::Source }), "{e}");
+    assert_eq!(e.to_string(), "the source is not open for reading");
+    let e = check_access(src.fd(), read_only.as_fd()).unwrap_err();
+    assert!(matches!(e, Error::AccessMode { side: Side::Target }), "{e}");
+    assert_eq!(e.errno(), libc::EBADF);
+}
