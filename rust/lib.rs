@@ -31,6 +31,7 @@
 
 pub mod capi;
 mod error;
+mod jni;
 mod strategy;
 mod sys;
 mod transfer;

@@ -1,0 +1,85 @@
+package dev.zerocopy;
+
+import java.nio.channels.Channel;
+import java.nio.channels.FileChannel;
+
+/**
+ * The native methods and what decides whether they apply. The natives read the file descriptor
+ * of the JDK's own channel classes (FileChannelImpl, SocketChannelImpl, SinkChannelImpl), so a
+ * channel qualifies only when its class is exactly one of them.
+ */
+final class Native {
+    /** Kind codes: indexes into the field IDs the JNI face caches. */
+    static final int FILE = 0;
+    static final int SOCKET = 1;
+    static final int PIPE_SINK = 2;
+    static final int NONE = -1;
+
+    /** What transfer0 returns when the thread was interrupted. */
+    static final long INTERRUPTED = -2;
+
+    static final boolean AVAILABLE = NativeLoader.LOAD_ERROR == null;
+
+    private static final Class<?> FILE_CHANNEL = jdkClass("sun.nio.ch.FileChannelImpl");
+    private static final Class<?> SOCKET_CHANNEL = jdkClass("sun.nio.ch.SocketChannelImpl");
+    private static final Class<?> SINK_CHANNEL = jdkClass("sun.nio.ch.SinkChannelImpl");
+
+    private Native() {}
+
+    private static Class<?> jdkClass(String name) {
+        try {
+            return Class.forName(name, false, null);
+        } catch (ClassNotFoundException e) {
+            return null; // another JDK: such channels then never qualify
+        }
+    }
+
+    /** The kind code of a channel whose descriptor the natives can read, or NONE. */
+    static int kind(Object channel) {
+        Class<?> c = channel.getClass();
+        if (c == FILE_CHANNEL) {
+            return FILE;
+        } else if (c == SOCKET_CHANNEL) {
+            return SOCKET;
+        } else if (c == SINK_CHANNEL) {
+            return PIPE_SINK;
+        }
+        return NONE;
+    }
+
+    /** Why the native path cannot run for these channels, or null when it can. */
+    static String unsupportedReason(FileChannel src, int targetKind, Object target) {
+        if (!AVAILABLE) {
+            return "the zerocopy-nio native library did not load";
+        } else if (kind(src) != FILE) {
+            return "the source is a " + src.getClass().getName()
+                    + ", not a JDK FileChannel with a file descriptor";
+        } else if (targetKind == NONE) {
+            return "the target is a " + target.getClass().getName()
+                    + ", not a JDK FileChannel, SocketChannel or Pipe.SinkChannel with a file descriptor";
+        }
+        return null;
+    }
+
+    /**
+     * Called by the native loop every few MiB (and once before it starts): 0 to go on, 1 when
+     * the thread is interrupted, 2 when a channel was closed.
+     */
+    static int checkpoint(Object src, Object dst) {
+        if (Thread.currentThread().isInterrupted()) {
+            return 1;
+        }
+        return ((Channel) src).isOpen() && ((Channel) dst).isOpen() ? 0 : 2;
+    }
+
+    /**
+     * Transfers with the core; the bytes moved, or INTERRUPTED. report, if not null, receives
+     * {strategy ordinal, kernel calls}. Throws the JDK's exceptions for bad modes, negative
+     * arguments, a channel closed meanwhile and OS errors.
+     */
+    static native long transfer0(FileChannel src, long position, long count, Object dst, int dstKind,
+            int strategy, long[] report) throws java.io.IOException;
+
+    /** Throws NonReadableChannelException or NonWritableChannelException as the JDK would. */
+    static native void checkAccess0(FileChannel src, Object dst, int dstKind) throws java.io.IOException;
+}

@@ -1,0 +1,271 @@
+//! The JNI face behind `dev.zerocopy.Native`: descriptor extraction from JDK channel objects,
+//! argument conversion, and the funnel every native method goes through. No transfer logic: the
+//! core does the transfer, `exceptions.rs` maps its errors to the JDK's exception classes.
+//! Never reaches the C header (cbindgen reads only rust/capi/mod.rs).
+//!
+//! **No I/O on a reused descriptor.** A Java channel closed by another thread frees its fd
+//! number, which the next `open` may reuse for an unrelated file. So each call reads the number
+//! from `FileDescriptor.fd`, duplicates it, and reads the field again: closing a JDK channel sets
+//! the field to -1 *before* it closes the number, so an unchanged field after the `dup` proves
+//! the duplicate is of the channel's own file. All I/O then goes to the private duplicates, which
+//! stay valid whatever other threads close.
+#![allow(unsafe_code)]
+
+mod exceptions;
+
+use std::ffi::c_void;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::OnceLock;
+
+use jni::objects::{Global, JClass, JFieldID, JLongArray, JObject, JStaticMethodID};
+use jni::signature::{JavaType, Primitive};
+use jni::sys::{jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
+use jni::{jni_sig, jni_str, Env, EnvUnowned, JavaVM};
+
+use crate::{check_access, transfer_to_with, Error, Options, Strategy};
+use exceptions::{Fault, ThrowJdkException};
+
+/// Field and method IDs, looked up once in `JNI_OnLoad`. The classes are the JDK's own (never
+/// unloaded) and `dev.zerocopy.Native`, kept alive by a global reference.
+struct Ids {
+    native_class: Global<JClass<'static>>,
+    /// `static int checkpoint(Object src, Object dst)` in `dev.zerocopy.Native`.
+    checkpoint: JStaticMethodID,
+    /// The `FileDescriptor fd` field of FileChannelImpl, SocketChannelImpl and SinkChannelImpl,
+    /// indexed by the kind code `dev.zerocopy.Native` passes.
+    channel_fd: [JFieldID; 3],
+    /// `int fd` in `java.io.FileDescriptor`.
+    descriptor_fd: JFieldID,
+}
+
+static IDS: OnceLock<Ids> = OnceLock::new();
+
+fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
+    let fd_sig = jni_sig!("Ljava/io/FileDescriptor;");
+    let mut channel_fd = Vec::with_capacity(3);
+    for class in [
+        jni_str!("sun/nio/ch/FileChannelImpl"),
+        jni_str!("sun/nio/ch/SocketChannelImpl"),
+        jni_str!("sun/nio/ch/SinkChannelImpl"),
+    ] {
+        let class = env.find_class(class)?;
+        channel_fd.push(env.get_field_id(&class, jni_str!("fd"), &fd_sig)?);
+    }
+    let descriptor = env.find_class(jni_str!("java/io/FileDescriptor"))?;
+    let native = env.find_class(jni_str!("dev/zerocopy/Native"))?;
+    Ok(Ids {
+        checkpoint: env.get_static_method_id(
+            &native,
+            jni_str!("checkpoint"),
+            jni_sig!("(Ljava/lang/Object;Ljava/lang/Object;)I"),
+        )?,
+        native_class: env.new_global_ref(native)?,
+        channel_fd: [channel_fd[0], channel_fd[1], channel_fd[2]],
+        descriptor_fd: env.get_field_id(&descriptor, jni_str!("fd"), jni_sig!("I"))?,
+    })
+}
+
+/// Caches the IDs; the library does not load (UnsatisfiedLinkError) if any is missing.
+#[no_mangle]
+pub extern "system" fn JNI_OnLoad(vm: *mut jni::sys::JavaVM, _reserved: *mut c_void) -> jint {
+    let loaded = std::panic::catch_unwind(|| {
+        // SAFETY: the JVM passes its own, valid JavaVM pointer to JNI_OnLoad.
+        let vm = unsafe { JavaVM::from_raw(vm) };
+        vm.attach_current_thread(|env| -> jni::errors::Result<()> {
+            let ids = load_ids(env)?;
+            let _ = IDS.set(ids);
+            Ok(())
+        })
+    });
+    match loaded {
+        Ok(Ok(())) => JNI_VERSION_1_8,
+        _ => JNI_ERR,
+    }
+}
+
+fn ids() -> Result<&'static Ids, Fault> {
+    IDS.get().ok_or(Fault::NotInitialised)
+}
+
+/// The fd number a channel holds now (-1 once closed). `kind` is the index into
+/// [`Ids::channel_fd`] for the channel's exact class, which the Java side checked.
+fn channel_fd(env: &mut Env, ids: &Ids, channel: &JObject, kind: jint) -> Result<RawFd, Fault> {
+    let field = *ids
+        .channel_fd
+        .get(usize::try_from(kind).map_err(|_| Fault::IllegalArgument)?)
+        .ok_or(Fault::IllegalArgument)?;
+    // SAFETY: `field` is the `FileDescriptor fd` field of the channel's class (the Java side
+    // passes the kind of the channel's exact class), read with its declared type.
+    let descriptor = unsafe { env.get_field_unchecked(channel, field, JavaType::Object) }?.l()?;
+    if descriptor.is_null() {
+        return Ok(-1);
+    }
+    // SAFETY: `descriptor_fd` is `int fd` of java.io.FileDescriptor, read as an int.
+    let fd = unsafe {
+        env.get_field_unchecked(
+            &descriptor,
+            ids.descriptor_fd,
+            JavaType::Primitive(Primitive::Int),
+        )
+    }?
+    .i()?;
+    Ok(fd)
+}
+
+/// A private duplicate of the channel's descriptor (see the module docs for why it is safe).
+fn pin(env: &mut Env, ids: &Ids, channel: &JObject, kind: jint) -> Result<OwnedFd, Fault> {
+    let fd = channel_fd(env, ids, channel, kind)?;
+    if fd < 0 {
+        return Err(Fault::AsyncClosed);
+    }
+    // SAFETY: `fd` is non-negative. If another thread closed it meanwhile, dup fails with EBADF
+    // and nothing else happens; if the number was reused, the second read below rejects the dup.
+    let dup = unsafe { BorrowedFd::borrow_raw(fd) }
+        .try_clone_to_owned()
+        .map_err(|_| Fault::AsyncClosed)?;
+    if channel_fd(env, ids, channel, kind)? != fd {
+        return Err(Fault::AsyncClosed);
+    }
+    Ok(dup)
+}
+
+/// Why the Java-side checkpoint stopped a transfer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Interrupted,
+    Closed,
+    /// The callback itself threw (an exception is pending).
+    Failed,
+}
+
+/// Asks `dev.zerocopy.Native.checkpoint(src, dst)`: 0 go on, 1 interrupted, 2 a channel closed.
+fn ask_checkpoint(env: &mut Env, ids: &Ids, src: &JObject, dst: &JObject) -> Option<Stop> {
+    let args = [jvalue { l: src.as_raw() }, jvalue { l: dst.as_raw() }];
+    // SAFETY: the method ID belongs to `native_class` and takes (Object, Object), returning int.
+    let answer = unsafe {
+        env.call_static_method_unchecked(
+            &ids.native_class,
+            ids.checkpoint,
+            JavaType::Primitive(Primitive::Int),
+            &args,
+        )
+    }
+    .and_then(|v| v.i());
+    match answer {
+        Ok(0) => None,
+        Ok(1) => Some(Stop::Interrupted),
+        Ok(_) => Some(Stop::Closed),
+        Err(_) => Some(Stop::Failed),
+    }
+}
+
+/// `transfer0`'s result when the thread was interrupted: the Java side closes both channels and
+/// throws ClosedByInterruptException, as JDK 25 does.
+const INTERRUPTED: jlong = -2;
+
+#[allow(clippy::too_many_arguments)]
+fn transfer(
+    env: &mut Env,
+    src: &JObject,
+    position: jlong,
+    count: jlong,
+    dst: &JObject,
+    dst_kind: jint,
+    strategy: jint,
+    report: &JLongArray,
+) -> Result<jlong, Fault> {
+    let ids = ids()?;
+    let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
+    let src_fd = pin(env, ids, src, 0)?;
+    let dst_fd = pin(env, ids, dst, dst_kind)?;
+    // The JDK's order: modes, then arguments, then the interrupt (FileChannel.size()).
+    check_access(src_fd.as_fd(), dst_fd.as_fd())?;
+    let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
+        return Err(Fault::IllegalArgument);
+    };
+    match ask_checkpoint(env, ids, src, dst) {
+        None => {}
+        Some(Stop::Interrupted) => return Ok(INTERRUPTED),
+        Some(Stop::Closed) => return Err(Fault::AsyncClosed),
+        Some(Stop::Failed) => return Err(Fault::JavaPending),
+    }
+
+    let mut stop = None;
+    let mut keep_going = || {
+        stop = ask_checkpoint(env, ids, src, dst);
+        stop.is_none()
+    };
+    // The JVM ignores SIGPIPE already, so no guard; the checkpoint notices an interrupt or a
+    // channel closed by another thread every few MiB.
+    let options = Options::default()
+        .guard_sigpipe(false)
+        .checkpoint(&mut keep_going);
+    let result = transfer_to_with(
+        src_fd.as_fd(),
+        position,
+        count,
+        dst_fd.as_fd(),
+        strategy,
+        options,
+    );
+    let done = match (stop, result) {
+        (Some(Stop::Interrupted), _) => return Ok(INTERRUPTED),
+        (Some(Stop::Failed), _) => return Err(Fault::JavaPending),
+        (Some(Stop::Closed), Ok(done)) if done.bytes > 0 => done,
+        (Some(Stop::Closed), _) => return Err(Fault::AsyncClosed),
+        (None, Ok(done)) => done,
+        // The file shrank between the size check and the read: the JDK returns what sendfile
+        // returns then, 0.
+        (None, Err(Error::SourceEnded { .. })) => return Ok(0),
+        (None, Err(e)) => return Err(e.into()),
+    };
+    if !report.is_null() {
+        let entries = [done.strategy.code() as jlong, done.syscalls as jlong];
+        report.set_region(env, 0, &entries)?;
+    }
+    // At most the clamped count, which came from a non-negative jlong.
+    Ok(done.bytes as jlong)
+}
+
+/// `static native long transfer0(FileChannel src, long position, long count, Object dst,
+/// int dstKind, int strategy, long[] report)`: the bytes moved, or -2 when interrupted.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_dev_zerocopy_Native_transfer0<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    src: JObject<'local>,
+    position: jlong,
+    count: jlong,
+    dst: JObject<'local>,
+    dst_kind: jint,
+    strategy: jint,
+    report: JLongArray<'local>,
+) -> jlong {
+    env.with_env(|env| {
+        transfer(
+            env, &src, position, count, &dst, dst_kind, strategy, &report,
+        )
+    })
+    .resolve::<ThrowJdkException>()
+}
+
+/// `static native void checkAccess0(FileChannel src, Object dst, int dstKind)`: throws
+/// NonReadableChannelException or NonWritableChannelException as the JDK would.
+#[no_mangle]
+pub extern "system" fn Java_dev_zerocopy_Native_checkAccess0<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    src: JObject<'local>,
+    dst: JObject<'local>,
+    dst_kind: jint,
+) {
+    env.with_env(|env| -> Result<(), Fault> {
+        let ids = ids()?;
+        let src_fd = pin(env, ids, &src, 0)?;
+        let dst_fd = pin(env, ids, &dst, dst_kind)?;
+        check_access(src_fd.as_fd(), dst_fd.as_fd())?;
+        Ok(())
+    })
+    .resolve::<ThrowJdkException>()
+}
