@@ -1,0 +1,96 @@
+package dev.zerocopy;
+
+import static dev.zerocopy.Fixtures.drain;
+import static dev.zerocopy.Fixtures.get;
+import static dev.zerocopy.Fixtures.pattern;
+import static dev.zerocopy.Fixtures.slice;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.concurrent.Future;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class ApiTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void nativeLibraryLoaded() {
+        assertTrue("native library: " + NativeLoader.LOAD_ERROR, ZeroCopy.isNativeAvailable());
+        assertTrue(NativeLoader.LOADED_FROM, NativeLoader.LOADED_FROM.startsWith("jar"));
+    }
+
+    @Test
+    public void wrapDelegatesAndTransfersNatively() throws Exception {
+        byte[] data = pattern(100_000, 12);
+        Path src = Fixtures.file(tmp, data);
+        FileChannel plain = FileChannel.open(src, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel wrapped = ZeroCopy.wrap(plain);
+        assertSame(wrapped, ZeroCopy.wrap(wrapped));
+        assertEquals(data.length, wrapped.size());
+        assertSame(wrapped, wrapped.position(10));
+        ByteBuffer b = ByteBuffer.allocate(5);
+        assertEquals(5, wrapped.read(b));
+        assertArrayEquals(slice(data, 10, 5), b.array());
+        assertEquals(15, plain.position());
+
+        SocketChannel[] pair = Fixtures.socketPair();
+        Future<byte[]> got = drain(pair[1]);
+        TransferReport report = new TransferReport();
+        try (SocketChannel out = pair[0]) {
+            assertEquals(1000, wrapped.transferTo(50, 1000, out));
+            // A wrapped channel given to ZeroCopy is unwrapped to the JDK channel: still native.
+            assertEquals(500, ZeroCopy.transferTo(wrapped, 0, 500, out, Strategy.SENDFILE, report));
+        }
+        assertEquals(Strategy.SENDFILE, report.strategy());
+        byte[] received = get(got);
+        assertArrayEquals(slice(data, 50, 1000), Arrays.copyOfRange(received, 0, 1000));
+        assertArrayEquals(slice(data, 0, 500), Arrays.copyOfRange(received, 1000, 1500));
+        assertEquals(15, wrapped.position());
+
+        wrapped.close();
+        assertFalse("closing the wrapper closes the channel", plain.isOpen());
+    }
+
+    /** Runs StrategyProbe in a fresh JVM with the property set; returns what it prints. */
+    private static String probe(String property) throws Exception {
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        String cp = new File(ZeroCopy.class.getProtectionDomain().getCodeSource().getLocation().toURI()) + File.pathSeparator
+                + new File(StrategyProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Process p = new ProcessBuilder(java, "-D" + ZeroCopy.STRATEGY_PROPERTY + "=" + property, "-cp", cp,
+                StrategyProbe.class.getName()).redirectErrorStream(true).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream in = p.getInputStream()) {
+            byte[] buf = new byte[4096];
+            for (int n; (n = in.read(buf)) > 0;) {
+                out.write(buf, 0, n);
+            }
+        }
+        assertEquals(0, p.waitFor());
+        return out.toString("UTF-8").trim();
+    }
+
+    @Test
+    public void strategyPropertyPicksTheDefault() throws Exception {
+        assertEquals(Strategy.AUTO, ZeroCopy.defaultStrategy());
+        assertEquals("MMAP", probe("mmap"));
+        assertEquals("READ_WRITE", probe(" READ_WRITE "));
+        String bad = probe("zero");
+        assertTrue(bad, bad.startsWith("IllegalArgumentException: -Ddev.zerocopy.strategy=zero names no strategy"));
+    }
+}

@@ -1,0 +1,140 @@
+package dev.zerocopy;
+
+import static dev.zerocopy.Fixtures.drain;
+import static dev.zerocopy.Fixtures.get;
+import static dev.zerocopy.Fixtures.pattern;
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Future;
+
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A channel closed by another thread mid-transfer frees its fd number, and files opened right
+ * after take it. The library must never write to those files nor read from them: it works on
+ * its own duplicates of the descriptors (JDK 17's own transferTo has exactly this bug).
+ */
+public class FdReuseStressTest {
+    private static final int ROUNDS = 100; // per strategy and side
+    private static final int SIZE = 32 << 20;
+    private static final int GRABBERS = 16;
+
+    @ClassRule
+    public static TemporaryFolder tmp = new TemporaryFolder();
+
+    private static byte[] data;
+    private static Path source;
+    private static Path poison;
+
+    @BeforeClass
+    public static void files() throws IOException {
+        data = pattern(SIZE, 77);
+        source = Fixtures.file(tmp, data);
+        byte[] bad = new byte[SIZE];
+        java.util.Arrays.fill(bad, (byte) 0x5A);
+        poison = Fixtures.file(tmp, bad);
+    }
+
+    /** Transfers the whole source in a loop until done or an exception; returns the thread. */
+    private static Thread sender(FileChannel in, SocketChannel out, Strategy strategy) {
+        Thread t = new Thread(() -> {
+            long done = 0;
+            try {
+                while (done < SIZE) {
+                    done += ZeroCopy.transferTo(in, done, SIZE - done, out, strategy);
+                }
+            } catch (IOException expected) {
+                // AsynchronousCloseException, ClosedChannelException, EPIPE: all fine here
+            }
+        });
+        t.start();
+        return t;
+    }
+
+    private static void assertPrefixOfSource(byte[] got, String what) {
+        assertTrue(what + ": more bytes than the file has", got.length <= SIZE);
+        byte[] want = new byte[got.length];
+        System.arraycopy(data, 0, want, 0, got.length);
+        assertArrayEquals(what + ": the peer got bytes the file does not hold", want, got);
+    }
+
+    @Test
+    public void closingTheTargetNeverWritesToAFileThatReusedItsNumber() throws Exception {
+        Random random = new Random(1);
+        for (Strategy strategy : Fixtures.NATIVE_STRATEGIES) {
+            for (int round = 0; round < ROUNDS; round++) {
+                String what = strategy + " round " + round;
+                SocketChannel[] pair = Fixtures.socketPair();
+                Future<byte[]> peer = drain(pair[1]);
+                List<FileChannel> grabbers = new ArrayList<>();
+                List<Path> grabbed = new ArrayList<>();
+                try (FileChannel in = FileChannel.open(source)) {
+                    Thread t = sender(in, pair[0], strategy);
+                    Thread.sleep(random.nextInt(4));
+                    pair[0].close();
+                    for (int i = 0; i < GRABBERS; i++) {
+                        Path p = tmp.newFile().toPath();
+                        grabbed.add(p);
+                        grabbers.add(FileChannel.open(p, StandardOpenOption.WRITE));
+                    }
+                    t.join(30_000);
+                    assertFalse(what + ": the sender hangs", t.isAlive());
+                } finally {
+                    for (FileChannel g : grabbers) {
+                        g.close();
+                    }
+                }
+                for (Path p : grabbed) {
+                    assertEquals(what + ": bytes went to a file that reused the target's number", 0, Files.size(p));
+                    Files.delete(p);
+                }
+                assertPrefixOfSource(get(peer), what);
+            }
+        }
+    }
+
+    @Test
+    public void closingTheSourceNeverReadsAFileThatReusedItsNumber() throws Exception {
+        Random random = new Random(2);
+        for (Strategy strategy : Fixtures.NATIVE_STRATEGIES) {
+            for (int round = 0; round < ROUNDS; round++) {
+                String what = strategy + " round " + round;
+                SocketChannel[] pair = Fixtures.socketPair();
+                Future<byte[]> peer = drain(pair[1]);
+                List<FileChannel> grabbers = new ArrayList<>();
+                FileChannel in = FileChannel.open(source);
+                try {
+                    Thread t = sender(in, pair[0], strategy);
+                    Thread.sleep(random.nextInt(4));
+                    in.close();
+                    for (int i = 0; i < GRABBERS; i++) {
+                        grabbers.add(FileChannel.open(poison));
+                    }
+                    t.join(30_000);
+                    assertFalse(what + ": the sender hangs", t.isAlive());
+                } finally {
+                    pair[0].close();
+                    for (FileChannel g : grabbers) {
+                        g.close();
+                    }
+                }
+                assertPrefixOfSource(get(peer), what);
+            }
+        }
+    }
+}
