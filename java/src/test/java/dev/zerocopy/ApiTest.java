@@ -67,13 +67,13 @@ public class ApiTest {
         assertFalse("closing the wrapper closes the channel", plain.isOpen());
     }
 
-    /** Runs StrategyProbe in a fresh JVM with the property set; returns what it prints. */
-    private static String probe(String property) throws Exception {
+    /** Runs a probe's main in a fresh JVM with one system property; returns what it prints. */
+    private static String probe(Class<?> main, String property) throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         String cp = new File(ZeroCopy.class.getProtectionDomain().getCodeSource().getLocation().toURI()) + File.pathSeparator
-                + new File(StrategyProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Process p = new ProcessBuilder(java, "-D" + ZeroCopy.STRATEGY_PROPERTY + "=" + property, "-cp", cp,
-                StrategyProbe.class.getName()).redirectErrorStream(true).start();
+                + new File(main.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Process p = new ProcessBuilder(java, "-D" + property, "-cp", cp, main.getName())
+                .redirectErrorStream(true).start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (InputStream in = p.getInputStream()) {
             byte[] buf = new byte[4096];
@@ -88,9 +88,17 @@ public class ApiTest {
     @Test
     public void strategyPropertyPicksTheDefault() throws Exception {
         assertEquals(Strategy.AUTO, ZeroCopy.defaultStrategy());
-        assertEquals("MMAP", probe("mmap"));
-        assertEquals("READ_WRITE", probe(" READ_WRITE "));
-        String bad = probe("zero");
+        String property = ZeroCopy.STRATEGY_PROPERTY + "=";
+        assertEquals("MMAP", probe(StrategyProbe.class, property + "mmap"));
+        assertEquals("READ_WRITE", probe(StrategyProbe.class, property + " READ_WRITE "));
+        String bad = probe(StrategyProbe.class, property + "zero");
         assertTrue(bad, bad.startsWith("IllegalArgumentException: -Ddev.zerocopy.strategy=zero names no strategy"));
+    }
+
+    @Test
+    public void withoutTheLibraryAutoUsesTheJdkAndExplicitStrategiesSayWhy() throws Exception {
+        String out = probe(LoadFailureProbe.class, NativeLoader.LIBRARY_PROPERTY + "=/nonexistent/libzerocopy_nio.so");
+        assertEquals("available false\nauto 3 by JDK\nsendfile refused: SENDFILE: the zerocopy-nio native library "
+                + "did not load; cause java.lang.UnsatisfiedLinkError", out);
     }
 }
