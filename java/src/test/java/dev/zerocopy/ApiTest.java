@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -72,17 +73,24 @@ public class ApiTest {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         String cp = new File(ZeroCopy.class.getProtectionDomain().getCodeSource().getLocation().toURI()) + File.pathSeparator
                 + new File(main.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Process p = new ProcessBuilder(java, "-D" + property, "-cp", cp, main.getName())
-                .redirectErrorStream(true).start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (InputStream in = p.getInputStream()) {
-            byte[] buf = new byte[4096];
-            for (int n; (n = in.read(buf)) > 0;) {
-                out.write(buf, 0, n);
+        // stderr apart: JDK 24+ warn there about System.load on the class path.
+        File err = File.createTempFile("probe", ".err");
+        try {
+            Process p = new ProcessBuilder(java, "-D" + property, "-cp", cp, main.getName())
+                    .redirectError(ProcessBuilder.Redirect.to(err)).start();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (InputStream in = p.getInputStream()) {
+                byte[] buf = new byte[4096];
+                for (int n; (n = in.read(buf)) > 0;) {
+                    out.write(buf, 0, n);
+                }
             }
+            String stderr = new String(Files.readAllBytes(err.toPath()), "UTF-8");
+            assertEquals("exit status; stderr: " + stderr, 0, p.waitFor());
+            return out.toString("UTF-8").trim();
+        } finally {
+            assertTrue(err.delete());
         }
-        assertEquals(0, p.waitFor());
-        return out.toString("UTF-8").trim();
     }
 
     @Test
