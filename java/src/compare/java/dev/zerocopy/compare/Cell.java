@@ -1,0 +1,76 @@
+package dev.zerocopy.compare;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** One path's measurements for one target and size: a sample per batch. */
+final class Cell {
+    final String target;
+    final long size;
+    final String path;
+    /** The strategy that actually ran (the native paths), else null. */
+    String ran;
+
+    final List<Double> gbps = new ArrayList<>();
+    private long bytes;
+    private long workCpuNanos;
+    private long threadCpuNanos;
+    private long transfers;
+    private long calls;
+    private boolean callsKnown = true;
+
+    Cell(String target, long size, String path) {
+        this.target = target;
+        this.size = size;
+        this.path = path;
+    }
+
+    void add(long batchBytes, long wallNanos, long workCpu, long threadCpu, int batchTransfers, long batchCalls) {
+        gbps.add(batchBytes / (double) wallNanos); // bytes per ns = GB/s (10^9)
+        bytes += batchBytes;
+        workCpuNanos += workCpu;
+        threadCpuNanos += threadCpu;
+        transfers += batchTransfers;
+        if (batchCalls < 0) {
+            callsKnown = false;
+        } else {
+            calls += batchCalls;
+        }
+    }
+
+    private List<Double> sorted() {
+        List<Double> s = new ArrayList<>(gbps);
+        Collections.sort(s);
+        return s;
+    }
+
+    double median() {
+        List<Double> s = sorted();
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    double min() {
+        return sorted().get(0);
+    }
+
+    double max() {
+        return sorted().get(gbps.size() - 1);
+    }
+
+    /** CPU seconds of the sending and receiving threads per GB moved. */
+    double cpuPerGB() {
+        return workCpuNanos / (double) bytes;
+    }
+
+    /** CPU seconds of the sending thread per GB moved. */
+    double senderCpuPerGB() {
+        return threadCpuNanos / (double) bytes;
+    }
+
+    /** Kernel calls per transfer, or -1 where not counted (JDK, STREAM). */
+    double callsPerTransfer() {
+        return callsKnown ? calls / (double) transfers : -1;
+    }
+}

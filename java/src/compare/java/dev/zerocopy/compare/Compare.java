@@ -1,0 +1,294 @@
+package dev.zerocopy.compare;
+
+import dev.zerocopy.Strategy;
+import dev.zerocopy.TransferReport;
+import dev.zerocopy.ZeroCopy;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The main job: every transfer path side by side, in one JVM, on a generated file in the page
+ * cache, to a loopback TCP socket, a file and a pipe. Prints a table, writes the measurements as
+ * JSON and draws a chart. Every transfer's byte count and a sampled CRC of what arrived are
+ * checked, so a fast wrong path can never win.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, version = "zerocopy-nio compare 0.1.0",
+        sortOptions = false,
+        description = {
+            "Runs every zerocopy-nio strategy, FileChannel.transferTo (JDK) and a naive InputStream -> OutputStream",
+            "copy with an 8 KiB buffer (STREAM) side by side: a generated file in the page cache to a loopback TCP",
+            "socket (127.0.0.1, a receiving thread drains it), a file, and a pipe. Within a cell the paths run in",
+            "turns, batch after batch, so drift on a shared machine hits them alike. Per cell: GB/s (median, min,",
+            "max over the batches), CPU seconds per GB (the sending and receiving threads, and the sending thread",
+            "alone), kernel calls per transfer (native paths) and the path AUTO took. The socket has TCP_NODELAY.",
+            ""})
+public final class Compare implements Callable<Integer> {
+    static final String[] PATHS = {"AUTO", "SENDFILE", "MMAP", "READ_WRITE", "JDK", "STREAM"};
+
+    @Option(names = "--sizes", split = ",", paramLabel = "SIZE",
+            description = "transfer sizes, with k/m/g suffixes (default: 4k,64k,1m,16m,256m; --quick: 4k,64k,1m)")
+    List<String> sizes;
+
+    @Option(names = "--targets", split = ",", paramLabel = "TARGET",
+            description = "socket, file, pipe (default: all three)")
+    List<String> targets = Arrays.asList("socket", "file", "pipe");
+
+    @Option(names = "--paths", split = ",", paramLabel = "PATH",
+            description = "AUTO, SENDFILE, MMAP, READ_WRITE, JDK, STREAM (default: all)")
+    List<String> paths = Arrays.asList(PATHS);
+
+    @Option(names = "--batches", paramLabel = "N", description = "measured batches per path and cell (default: 9; --quick: 2)")
+    Integer batches;
+
+    @Option(names = "--batch-ms", paramLabel = "MS", description = "the aim for one batch's time (default: 20; --quick: 2)")
+    Integer batchMillis;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "where compare.json and compare.png go (default: build/compare)")
+    Path out = Paths.get("build", "compare");
+
+    @Option(names = "--quick", description = "a run of seconds, for tests: small sizes, 2 batches")
+    boolean quick;
+
+    private PrintStream stdout = System.out;
+
+    public static void main(String[] args) {
+        System.exit(run(System.out, args));
+    }
+
+    /** Runs the command, printing to {@code stdout}; returns the exit status. */
+    public static int run(PrintStream stdout, String... args) {
+        Compare compare = new Compare();
+        compare.stdout = stdout;
+        CommandLine cl = new CommandLine(compare);
+        cl.setOut(new java.io.PrintWriter(stdout, true));
+        return cl.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<Long> sizeList = new ArrayList<>();
+        for (String s : sizes != null ? sizes : (quick ? Arrays.asList("4k", "64k", "1m")
+                : Arrays.asList("4k", "64k", "1m", "16m", "256m"))) {
+            sizeList.add(parseSize(s));
+        }
+        for (String p : paths) {
+            if (!Arrays.asList(PATHS).contains(p)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "unknown path " + p);
+            }
+        }
+        int nBatches = batches != null ? batches : (quick ? 2 : 9);
+        double batchSeconds = (batchMillis != null ? batchMillis : (quick ? 2 : 20)) / 1000.0;
+        Machine machine = Machine.describe();
+        stdout.println("compare: " + machine.summary());
+        if (!ZeroCopy.isNativeAvailable()) {
+            stdout.println("compare: the native library did not load: AUTO is the JDK, the native strategies fail");
+        }
+        Files.createDirectories(out);
+        Path dir = Files.createTempDirectory("zerocopy-compare");
+        List<Cell> cells = new ArrayList<>();
+        try {
+            int total = targets.size() * sizeList.size();
+            int done = 0;
+            for (String targetName : targets) {
+                try (Target target = Target.create(targetName, dir)) {
+                    for (long size : sizeList) {
+                        done++;
+                        System.err.printf(Locale.ROOT, "\rcompare: %d/%d  %s %s            ", done, total,
+                                targetName, Output.size(size));
+                        cells.addAll(measure(dir, target, size, nBatches, batchSeconds));
+                    }
+                }
+            }
+            System.err.print("\r                                                    \r");
+        } finally {
+            deleteTree(dir);
+        }
+        Output.table(stdout, machine, cells, targets, sizeList, paths);
+        Path json = out.resolve("compare.json");
+        Output.json(json, machine, cells, nBatches, batchSeconds);
+        Path png = out.resolve("compare.png");
+        Output.chart(png, cells, targets, paths);
+        stdout.println("wrote " + json + " and " + png);
+        return 0;
+    }
+
+    /** Measures every path for one target and size; returns a cell per path. */
+    private List<Cell> measure(Path dir, Target target, long size, int nBatches, double batchSeconds)
+            throws IOException {
+        Path file = dir.resolve("source-" + size);
+        byte[] data = source(file, size);
+        long crc = SampledCrc.of(data, data.length);
+        List<Cell> cells = new ArrayList<>();
+        for (String p : paths) {
+            cells.add(new Cell(target.name, size, p));
+        }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        try (FileChannel src = FileChannel.open(file); FileInputStream stream = new FileInputStream(file.toFile())) {
+            // Warm up each path (JIT, page cache, socket buffers), then size the batches on the fastest.
+            double fastest = Double.MAX_VALUE;
+            for (Cell cell : cells) {
+                long start = System.nanoTime();
+                int n = 0;
+                do {
+                    target.reset();
+                    long[][] arrived = new long[1][];
+                    batch(cell, src, stream, target, size, arrived);
+                    verify(cell, target, size, crc, arrived);
+                    n++;
+                } while (System.nanoTime() - start < batchSeconds * 5e9 && n < 1000);
+                fastest = Math.min(fastest, (System.nanoTime() - start) / 1e9 / n);
+            }
+            int perBatch = (int) Math.max(1, Math.min(10_000, batchSeconds / fastest));
+            for (int b = 0; b < nBatches; b++) {
+                for (int k = 0; k < cells.size(); k++) {
+                    Cell cell = cells.get((k + b) % cells.size());
+                    target.reset();
+                    long receiver0 = target.receiverCpuNanos();
+                    long sender0 = threads.getCurrentThreadCpuTime();
+                    long t0 = System.nanoTime();
+                    long[][] arrived = new long[perBatch][];
+                    long calls = batch(cell, src, stream, target, size, arrived);
+                    long wall = System.nanoTime() - t0;
+                    long sender = threads.getCurrentThreadCpuTime() - sender0;
+                    long receiver = target.receiverCpuNanos() - receiver0;
+                    verify(cell, target, size, crc, arrived);
+                    cell.add(size * perBatch, wall, sender + receiver, sender, perBatch, calls);
+                }
+            }
+        }
+        Files.delete(file);
+        return cells;
+    }
+
+    /**
+     * {@code arrived.length} transfers of the whole source, until the last has arrived; the
+     * kernel calls the native path reported, or -1.
+     */
+    private static long batch(Cell cell, FileChannel src, FileInputStream stream, Target target, long size,
+            long[][] arrived) throws IOException {
+        for (int i = 0; i < arrived.length; i++) {
+            target.expect(size);
+        }
+        long calls = 0;
+        TransferReport report = new TransferReport();
+        for (int i = 0; i < arrived.length; i++) {
+            long c = send(cell, src, stream, target, size, report);
+            calls = c < 0 || calls < 0 ? -1 : calls + c;
+        }
+        for (int i = 0; i < arrived.length; i++) {
+            arrived[i] = target.arrived();
+        }
+        return calls;
+    }
+
+    /** Every transfer of a batch arrived whole and intact (count and sampled CRC), else fail the run. */
+    private static void verify(Cell cell, Target target, long size, long crc, long[][] arrived) throws IOException {
+        for (long[] a : arrived) {
+            long[] got = target.check(a);
+            if (got[0] != size || got[1] != crc) {
+                throw new IOException(cell.path + " to " + target.name + ": received " + got[0] + " of " + size
+                        + " bytes" + (got[0] == size ? ", with other content (sampled CRC differs)" : ""));
+            }
+        }
+    }
+
+    /** One transfer of the whole source by the cell's path; the kernel calls it reported, or -1. */
+    private static long send(Cell cell, FileChannel src, FileInputStream stream, Target target, long size,
+            TransferReport report) throws IOException {
+        switch (cell.path) {
+            case "STREAM":
+                stream.getChannel().position(0);
+                copy(stream, target.stream(), size);
+                return -1;
+            case "JDK":
+                for (long done = 0; done < size;) {
+                    done += src.transferTo(done, size - done, target.channel());
+                }
+                return -1;
+            default:
+                Strategy strategy = Strategy.valueOf(cell.path);
+                long calls = 0;
+                for (long done = 0; done < size;) {
+                    done += ZeroCopy.transferTo(src, done, size - done, target.channel(), strategy, report);
+                    calls += report.syscalls();
+                }
+                cell.ran = report.strategy().name();
+                return calls;
+        }
+    }
+
+    /** What many applications do: an 8 KiB buffer between two streams. */
+    private static void copy(InputStream in, OutputStream out, long size) throws IOException {
+        byte[] buf = new byte[8192];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new IOException("the source ended early");
+            }
+            out.write(buf, 0, n);
+            left -= n;
+        }
+        out.flush();
+    }
+
+    private static byte[] source(Path file, long size) throws IOException {
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("sizes up to 2 GiB");
+        }
+        byte[] data = new byte[(int) size];
+        long x = 0x9E3779B97F4A7C15L;
+        for (int i = 0; i < data.length; i++) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            data[i] = (byte) x;
+        }
+        Files.write(file, data);
+        return data;
+    }
+
+    static long parseSize(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
+        long unit = 1;
+        char last = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
+        if (last == 'k' || last == 'm' || last == 'g') {
+            unit = last == 'k' ? 1 << 10 : last == 'm' ? 1 << 20 : 1L << 30;
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            long v = Long.parseLong(t) * unit;
+            if (v <= 0 || v > (1L << 31) - 16) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a size from 1 byte to 2 GiB: " + s);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

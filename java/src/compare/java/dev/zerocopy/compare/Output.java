@@ -1,0 +1,196 @@
+package dev.zerocopy.compare;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+import javax.imageio.ImageIO;
+
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** The three outputs of a run: the table, the JSON file and the chart. */
+final class Output {
+    private Output() {}
+
+    static String size(long bytes) {
+        if (bytes % (1 << 30) == 0) {
+            return bytes / (1 << 30) + "GiB";
+        } else if (bytes % (1 << 20) == 0) {
+            return bytes / (1 << 20) + "MiB";
+        } else if (bytes % (1 << 10) == 0) {
+            return bytes / (1 << 10) + "KiB";
+        }
+        return bytes + "B";
+    }
+
+    private static Cell find(List<Cell> cells, String target, long size, String path) {
+        for (Cell c : cells) {
+            if (c.target.equals(target) && c.size == size && c.path.equals(path)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static final String[] TARGET_TITLES = {"socket", "socket: loopback TCP (127.0.0.1, TCP_NODELAY), a thread drains it",
+        "file", "file: a file truncated before each batch", "pipe", "pipe: a thread drains its reading end"};
+
+    private static String title(String target) {
+        for (int i = 0; i < TARGET_TITLES.length; i += 2) {
+            if (TARGET_TITLES[i].equals(target)) {
+                return TARGET_TITLES[i + 1];
+            }
+        }
+        return target;
+    }
+
+    static void table(PrintStream out, Machine machine, List<Cell> cells, List<String> targets, List<Long> sizes,
+            List<String> paths) {
+        out.println();
+        for (String target : targets) {
+            out.println(title(target));
+            out.print(String.format(Locale.ROOT, "  %-7s", "GB/s"));
+            for (String p : paths) {
+                out.print(String.format(Locale.ROOT, " %-19s", p));
+            }
+            out.println("   median [min-max] of the batches");
+            for (long size : sizes) {
+                out.print(String.format(Locale.ROOT, "  %-7s", size(size)));
+                for (String p : paths) {
+                    Cell c = find(cells, target, size, p);
+                    out.print(String.format(Locale.ROOT, " %-19s",
+                            String.format(Locale.ROOT, "%.2f [%.2f-%.2f]", c.median(), c.min(), c.max())));
+                }
+                out.println();
+            }
+            out.print(String.format(Locale.ROOT, "  %-7s", "CPU"));
+            for (String p : paths) {
+                out.print(String.format(Locale.ROOT, " %-19s", p));
+            }
+            out.println("   CPU s/GB of sender+receiver (sender); kernel calls per transfer");
+            for (long size : sizes) {
+                out.print(String.format(Locale.ROOT, "  %-7s", size(size)));
+                for (String p : paths) {
+                    Cell c = find(cells, target, size, p);
+                    double calls = c.callsPerTransfer();
+                    out.print(String.format(Locale.ROOT, " %-19s", String.format(Locale.ROOT, "%.2f (%.2f); %s",
+                            c.cpuPerGB(), c.senderCpuPerGB(), calls < 0 ? "-" : fmtCalls(calls))));
+                }
+                out.println();
+            }
+            StringBuilder auto = new StringBuilder();
+            for (long size : sizes) {
+                Cell c = find(cells, target, size, "AUTO");
+                if (c != null && c.ran != null) {
+                    auto.append(auto.length() == 0 ? "" : ", ").append(size(size)).append(' ').append(c.ran);
+                }
+            }
+            if (auto.length() > 0) {
+                out.println("  AUTO ran: " + auto);
+            }
+            out.println();
+        }
+        out.println("GB = 10^9 bytes; every transfer's byte count and sampled CRC were checked. " + machine.summary());
+    }
+
+    private static String fmtCalls(double calls) {
+        return calls == Math.rint(calls) ? String.valueOf((long) calls) : String.format(Locale.ROOT, "%.1f", calls);
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static String num(double d) {
+        return String.format(Locale.ROOT, "%.6g", d);
+    }
+
+    static void json(Path file, Machine machine, List<Cell> cells, int batches, double batchSeconds)
+            throws IOException {
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write("{\n  \"machine\": {\"cpu\": " + quote(machine.cpu) + ", \"cores\": " + machine.cores
+                    + ", \"kernel\": " + quote(machine.kernel) + ", \"jdk\": " + quote(machine.jdk)
+                    + ", \"native_library\": " + machine.nativeLoaded + "},\n");
+            w.write("  \"settings\": {\"batches\": " + batches + ", \"batch_seconds\": " + num(batchSeconds)
+                    + ", \"gb\": 1000000000},\n  \"cells\": [\n");
+            for (int i = 0; i < cells.size(); i++) {
+                Cell c = cells.get(i);
+                StringBuilder samples = new StringBuilder();
+                for (double g : c.gbps) {
+                    samples.append(samples.length() == 0 ? "" : ", ").append(num(g));
+                }
+                w.write("    {\"target\": " + quote(c.target) + ", \"size\": " + c.size + ", \"path\": " + quote(c.path)
+                        + ", \"ran\": " + (c.ran == null ? "null" : quote(c.ran))
+                        + ", \"gbps\": {\"median\": " + num(c.median()) + ", \"min\": " + num(c.min()) + ", \"max\": "
+                        + num(c.max()) + ", \"samples\": [" + samples + "]}"
+                        + ", \"cpu_seconds_per_gb\": {\"sender_and_receiver\": " + num(c.cpuPerGB()) + ", \"sender\": "
+                        + num(c.senderCpuPerGB()) + "}"
+                        + ", \"kernel_calls_per_transfer\": "
+                        + (c.callsPerTransfer() < 0 ? "null" : num(c.callsPerTransfer()))
+                        + "}" + (i + 1 < cells.size() ? "," : "") + "\n");
+            }
+            w.write("  ]\n}\n");
+        }
+    }
+
+    static void chart(Path file, List<Cell> cells, List<String> targets, List<String> paths) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        int width = 640;
+        int height = 480;
+        BufferedImage image = new BufferedImage(width * targets.size(), height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        for (int t = 0; t < targets.size(); t++) {
+            XYSeriesCollection data = new XYSeriesCollection();
+            for (String p : paths) {
+                XYSeries series = new XYSeries(p);
+                for (Cell c : cells) {
+                    if (c.target.equals(targets.get(t)) && c.path.equals(p)) {
+                        series.add(c.size, c.median());
+                    }
+                }
+                data.addSeries(series);
+            }
+            JFreeChart chart = ChartFactory.createXYLineChart(title(targets.get(t)), "transfer size (bytes)",
+                    "GB/s (median)", data, PlotOrientation.VERTICAL, true, false, false);
+            XYPlot plot = chart.getXYPlot();
+            LogAxis sizes = new LogAxis("transfer size (bytes, log scale)");
+            sizes.setBase(2);
+            sizes.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+            plot.setDomainAxis(sizes);
+            plot.setBackgroundPaint(Color.WHITE);
+            plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+            plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+            XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+            for (int s = 0; s < paths.size(); s++) {
+                renderer.setSeriesStroke(s, new BasicStroke(2f));
+            }
+            plot.setRenderer(renderer);
+            chart.getTitle().setFont(chart.getTitle().getFont().deriveFont(14f));
+            chart.draw(g, new Rectangle2D.Double(t * width, 0, width, height));
+        }
+        g.dispose();
+        if (!ImageIO.write(image, "png", file.toFile())) {
+            throw new IOException("no PNG writer");
+        }
+    }
+}
