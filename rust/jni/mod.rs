@@ -178,18 +178,15 @@ fn transfer(
     let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
     let src_fd = pin(env, ids, src, 0)?;
     let dst_fd = pin(env, ids, dst, dst_kind)?;
-    // The JDK's order: modes, then arguments, then the interrupt (FileChannel.size()).
-    check_access(src_fd.as_fd(), dst_fd.as_fd())?;
     let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
+        // The JDK checks the channels' modes before the arguments.
+        check_access(src_fd.as_fd(), dst_fd.as_fd())?;
         return Err(Fault::IllegalArgument);
     };
-    match ask_checkpoint(env, ids, src, dst) {
-        None => {}
-        Some(Stop::Interrupted) => return Ok(INTERRUPTED),
-        Some(Stop::Closed) => return Err(Fault::AsyncClosed),
-        Some(Stop::Failed) => return Err(Fault::JavaPending),
-    }
-
+    // An interrupted thread never gets here (the Java side checks, in the JDK's order), and the
+    // modes are checked only when the call moved nothing (below): a source not open for reading or
+    // a target not open for writing fails the first kernel call anyway, so the common call saves
+    // two fcntl(2).
     let mut stop = None;
     let mut keep_going = || {
         stop = ask_checkpoint(env, ids, src, dst);
@@ -208,6 +205,10 @@ fn transfer(
         strategy,
         options,
     );
+    if !matches!(result, Ok(ref done) if done.bytes > 0) {
+        // Nothing moved: report a wrong mode before anything else, as the JDK does.
+        check_access(src_fd.as_fd(), dst_fd.as_fd())?;
+    }
     let done = match (stop, result) {
         (Some(Stop::Interrupted), _) => return Ok(INTERRUPTED),
         (Some(Stop::Failed), _) => return Err(Fault::JavaPending),

@@ -62,8 +62,8 @@ final class Native {
     }
 
     /**
-     * Called by the native loop every few MiB (and once before it starts): 0 to go on, 1 when
-     * the thread is interrupted, 2 when a channel was closed.
+     * Called by the native loop every few MiB: 0 to go on, 1 when the thread is interrupted, 2
+     * when a channel was closed.
      */
     static int checkpoint(Object src, Object dst) {
         if (Thread.currentThread().isInterrupted()) {

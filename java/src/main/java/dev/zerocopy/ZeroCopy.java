@@ -120,6 +120,9 @@ public final class ZeroCopy {
             }
             throw new UnsupportedOperationException(strategy + ": " + why, NativeLoader.LOAD_ERROR);
         }
+        if (Thread.currentThread().isInterrupted()) {
+            return checkedUntilInterrupt(source, position, count, sink, kind);
+        }
         if (kind == Native.SOCKET) {
             SocketChannel socket = (SocketChannel) sink;
             if (!socket.isConnected() || socket.socket().isOutputShutdown()) {
@@ -155,6 +158,16 @@ public final class ZeroCopy {
             report.set(n, Strategy.JDK, -1);
         }
         return n;
+    }
+
+    /** An interrupted thread: the JDK's checks up to the interrupt, which then closes both channels. */
+    private static long checkedUntilInterrupt(FileChannel src, long position, long count, WritableByteChannel target,
+            int kind) throws IOException {
+        Native.checkAccess0(src, target, kind);
+        if (position < 0 || count < 0) {
+            throw new IllegalArgumentException();
+        }
+        throw closedByInterrupt(src, target);
     }
 
     /**
