@@ -39,6 +39,6 @@ mod transfer;
 pub use error::{Call, Error, Side};
 pub use strategy::Strategy;
 pub use transfer::{
-    check_access, transfer_to, transfer_to_with, Options, Transferred, CHECKPOINT_BYTES,
-    MMAP_WINDOW, READ_WRITE_BUFFER,
+    check_access, transfer_to, transfer_to_with, Options, TargetKind, Transferred,
+    CHECKPOINT_BYTES, MMAP_WINDOW, READ_WRITE_BUFFER,
 };

@@ -33,6 +33,15 @@ pub struct Transferred {
 /// call it). Also caps each sendfile call while a checkpoint is set.
 pub const CHECKPOINT_BYTES: u64 = 4 << 20;
 
+/// What a caller may already know the target to be (see [`Options::target_is`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    /// A socket (TCP, Unix).
+    Socket,
+    /// The writing end of a pipe.
+    Pipe,
+}
+
 /// Settings that differ between the faces.
 #[non_exhaustive]
 pub struct Options<'a> {
@@ -40,6 +49,7 @@ pub struct Options<'a> {
     /// On by default; the JNI face turns it off because the JVM already ignores `SIGPIPE`.
     pub guard_sigpipe: bool,
     checkpoint: Option<&'a mut dyn FnMut() -> bool>,
+    target: Option<TargetKind>,
 }
 
 impl Default for Options<'_> {
@@ -47,6 +57,7 @@ impl Default for Options<'_> {
         Options {
             guard_sigpipe: true,
             checkpoint: None,
+            target: None,
         }
     }
 }
@@ -55,6 +66,14 @@ impl<'a> Options<'a> {
     /// Sets [`Options::guard_sigpipe`].
     pub fn guard_sigpipe(mut self, on: bool) -> Self {
         self.guard_sigpipe = on;
+        self
+    }
+
+    /// Declares what the target is, sparing the `fstat(2)` that would find out: for callers that
+    /// know it already (the JNI face, from the channel's class). A wrong claim is not unsafe: the
+    /// kernel refuses the calls made for that kind (`send(2)` on a pipe is `ENOTSOCK`).
+    pub fn target_is(mut self, kind: TargetKind) -> Self {
+        self.target = Some(kind);
         self
     }
 
@@ -148,7 +167,17 @@ pub fn transfer_to_with(
             ))
         }
     };
-    let dst_stat = job.call(Call::Fstat, Side::Target, |_| sys::fstat(dst))?;
+    let dst_stat = match options.target {
+        Some(TargetKind::Socket) => sys::Stat {
+            kind: FileKind::Socket,
+            size: 0,
+        },
+        Some(TargetKind::Pipe) => sys::Stat {
+            kind: FileKind::Fifo,
+            size: 0,
+        },
+        None => job.call(Call::Fstat, Side::Target, |_| sys::fstat(dst))?,
+    };
     if dst_stat.kind == FileKind::Directory {
         return Err(bad(Side::Target, "a directory", libc::EISDIR));
     }

@@ -22,7 +22,7 @@ use jni::signature::{JavaType, Primitive};
 use jni::sys::{jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
 use jni::{jni_sig, jni_str, Env, EnvUnowned, JavaVM};
 
-use crate::{check_access, transfer_to_with, Error, Options, Strategy};
+use crate::{check_access, transfer_to_with, Error, Options, Strategy, TargetKind};
 use exceptions::{Fault, ThrowJdkException};
 
 /// Field and method IDs, looked up once in `JNI_OnLoad`. The classes are the JDK's own (never
@@ -87,9 +87,15 @@ fn ids() -> Result<&'static Ids, Fault> {
     IDS.get().ok_or(Fault::NotInitialised)
 }
 
-/// The fd number a channel holds now (-1 once closed). `kind` is the index into
-/// [`Ids::channel_fd`] for the channel's exact class, which the Java side checked.
-fn channel_fd(env: &mut Env, ids: &Ids, channel: &JObject, kind: jint) -> Result<RawFd, Fault> {
+/// The `FileDescriptor` of a channel (never replaced: the field is final) and the fd number it
+/// holds now (-1 once closed). `kind` is the index into [`Ids::channel_fd`] for the channel's
+/// exact class, which the Java side checked.
+fn channel_fd<'local>(
+    env: &mut Env<'local>,
+    ids: &Ids,
+    channel: &JObject,
+    kind: jint,
+) -> Result<(JObject<'local>, RawFd), Fault> {
     let field = *ids
         .channel_fd
         .get(usize::try_from(kind).map_err(|_| Fault::IllegalArgument)?)
@@ -98,12 +104,17 @@ fn channel_fd(env: &mut Env, ids: &Ids, channel: &JObject, kind: jint) -> Result
     // passes the kind of the channel's exact class), read with its declared type.
     let descriptor = unsafe { env.get_field_unchecked(channel, field, JavaType::Object) }?.l()?;
     if descriptor.is_null() {
-        return Ok(-1);
+        return Ok((descriptor, -1));
     }
+    let fd = descriptor_fd(env, ids, &descriptor)?;
+    Ok((descriptor, fd))
+}
+
+fn descriptor_fd(env: &mut Env, ids: &Ids, descriptor: &JObject) -> Result<RawFd, Fault> {
     // SAFETY: `descriptor_fd` is `int fd` of java.io.FileDescriptor, read as an int.
     let fd = unsafe {
         env.get_field_unchecked(
-            &descriptor,
+            descriptor,
             ids.descriptor_fd,
             JavaType::Primitive(Primitive::Int),
         )
@@ -114,7 +125,7 @@ fn channel_fd(env: &mut Env, ids: &Ids, channel: &JObject, kind: jint) -> Result
 
 /// A private duplicate of the channel's descriptor (see the module docs for why it is safe).
 fn pin(env: &mut Env, ids: &Ids, channel: &JObject, kind: jint) -> Result<OwnedFd, Fault> {
-    let fd = channel_fd(env, ids, channel, kind)?;
+    let (descriptor, fd) = channel_fd(env, ids, channel, kind)?;
     if fd < 0 {
         return Err(Fault::AsyncClosed);
     }
@@ -123,7 +134,7 @@ fn pin(env: &mut Env, ids: &Ids, channel: &JObject, kind: jint) -> Result<OwnedF
     let dup = unsafe { BorrowedFd::borrow_raw(fd) }
         .try_clone_to_owned()
         .map_err(|_| Fault::AsyncClosed)?;
-    if channel_fd(env, ids, channel, kind)? != fd {
+    if descriptor_fd(env, ids, &descriptor)? != fd {
         return Err(Fault::AsyncClosed);
     }
     Ok(dup)
@@ -158,6 +169,10 @@ fn ask_checkpoint(env: &mut Env, ids: &Ids, src: &JObject, dst: &JObject) -> Opt
         Err(_) => Some(Stop::Failed),
     }
 }
+
+/// Kind codes of `dev.zerocopy.Native` (indexes into [`Ids::channel_fd`]).
+const SOCKET: jint = 1;
+const PIPE_SINK: jint = 2;
 
 /// `transfer0`'s result when the thread was interrupted: the Java side closes both channels and
 /// throws ClosedByInterruptException, as JDK 25 does.
@@ -194,9 +209,15 @@ fn transfer(
     };
     // The JVM ignores SIGPIPE already, so no guard; the checkpoint notices an interrupt or a
     // channel closed by another thread every few MiB.
-    let options = Options::default()
+    let mut options = Options::default()
         .guard_sigpipe(false)
         .checkpoint(&mut keep_going);
+    // The Java side checked the channel's exact class: no need to fstat(2) what it is.
+    if dst_kind == SOCKET {
+        options = options.target_is(TargetKind::Socket);
+    } else if dst_kind == PIPE_SINK {
+        options = options.target_is(TargetKind::Pipe);
+    }
     let result = transfer_to_with(
         src_fd.as_fd(),
         position,
