@@ -67,35 +67,11 @@ final class Output {
         out.println();
         for (String target : targets) {
             out.println(title(target));
-            out.print(String.format(Locale.ROOT, "  %-7s", "GB/s"));
-            for (String p : paths) {
-                out.print(String.format(Locale.ROOT, " %-19s", p));
-            }
-            out.println("   median [min-max] of the batches");
-            for (long size : sizes) {
-                out.print(String.format(Locale.ROOT, "  %-7s", size(size)));
-                for (String p : paths) {
-                    Cell c = find(cells, target, size, p);
-                    out.print(String.format(Locale.ROOT, " %-19s",
-                            String.format(Locale.ROOT, "%.2f [%.2f-%.2f]", c.median(), c.min(), c.max())));
-                }
-                out.println();
-            }
-            out.print(String.format(Locale.ROOT, "  %-7s", "CPU"));
-            for (String p : paths) {
-                out.print(String.format(Locale.ROOT, " %-19s", p));
-            }
-            out.println("   CPU s/GB of sender+receiver (sender); kernel calls per transfer");
-            for (long size : sizes) {
-                out.print(String.format(Locale.ROOT, "  %-7s", size(size)));
-                for (String p : paths) {
-                    Cell c = find(cells, target, size, p);
-                    double calls = c.callsPerTransfer();
-                    out.print(String.format(Locale.ROOT, " %-19s", String.format(Locale.ROOT, "%.2f (%.2f); %s",
-                            c.cpuPerGB(), c.senderCpuPerGB(), calls < 0 ? "-" : fmtCalls(calls))));
-                }
-                out.println();
-            }
+            rows(out, "GB/s", "median [min-max] of the batches", cells, target, sizes, paths,
+                c -> String.format(Locale.ROOT, "%.2f [%.2f-%.2f]", c.median(), c.min(), c.max()));
+            rows(out, "CPU", "CPU s/GB of sender+receiver (sender); kernel calls per transfer", cells, target, sizes,
+                paths, c -> String.format(Locale.ROOT, "%.2f (%.2f); %s", c.cpuPerGB(), c.senderCpuPerGB(),
+                        c.callsPerTransfer() < 0 ? "-" : fmtCalls(c.callsPerTransfer())));
             StringBuilder auto = new StringBuilder();
             for (long size : sizes) {
                 Cell c = find(cells, target, size, "AUTO");
@@ -109,6 +85,23 @@ final class Output {
             out.println();
         }
         out.println("GB = 10^9 bytes; every transfer's byte count and sampled CRC were checked. " + machine.summary());
+    }
+
+    /** A header row, then a row per size with one cell per path. */
+    private static void rows(PrintStream out, String label, String legend, List<Cell> cells, String target,
+            List<Long> sizes, List<String> paths, java.util.function.Function<Cell, String> text) {
+        out.print(String.format(Locale.ROOT, "  %-7s", label));
+        for (String p : paths) {
+            out.print(String.format(Locale.ROOT, " %-19s", p));
+        }
+        out.println("   " + legend);
+        for (long size : sizes) {
+            out.print(String.format(Locale.ROOT, "  %-7s", size(size)));
+            for (String p : paths) {
+                out.print(String.format(Locale.ROOT, " %-19s", text.apply(find(cells, target, size, p))));
+            }
+            out.println();
+        }
     }
 
     private static String fmtCalls(double calls) {

@@ -141,11 +141,45 @@ abstract class Target implements java.io.Closeable {
         }
     }
 
+    /** A target whose bytes a {@link Receiver} thread reads, as a peer would. */
+    abstract static class Drained extends Target {
+        private Receiver receiver;
+
+        Drained(String name) {
+            super(name);
+        }
+
+        void drain(ReadableByteChannel in) {
+            receiver = new Receiver(in, name);
+        }
+
+        @Override
+        void expect(long bytes) {
+            receiver.expect(bytes);
+        }
+
+        @Override
+        long[] arrived() throws IOException {
+            return receiver.received();
+        }
+
+        @Override
+        long receiverCpuNanos() {
+            return receiver.cpuNanos();
+        }
+
+        /** Stops the receiver, then closes both ends. */
+        void close(java.io.Closeable writing, java.io.Closeable reading) throws IOException {
+            receiver.stop();
+            writing.close();
+            reading.close();
+        }
+    }
+
     /** A loopback TCP connection (127.0.0.1) whose peer drains every byte. */
-    static final class Socket extends Target {
+    static final class Socket extends Drained {
         private final SocketChannel out;
         private final SocketChannel peer;
-        private final Receiver receiver;
 
         Socket() throws IOException {
             super("socket");
@@ -157,7 +191,7 @@ abstract class Target implements java.io.Closeable {
                 out.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
                 peer = server.accept();
             }
-            receiver = new Receiver(peer, name);
+            drain(peer);
         }
 
         @Override
@@ -166,36 +200,18 @@ abstract class Target implements java.io.Closeable {
         }
 
         @Override
-        void expect(long bytes) {
-            receiver.expect(bytes);
-        }
-
-        @Override
-        long[] arrived() throws IOException {
-            return receiver.received();
-        }
-
-        @Override
-        long receiverCpuNanos() {
-            return receiver.cpuNanos();
-        }
-
-        @Override
         public void close() throws IOException {
-            receiver.stop();
-            out.close();
-            peer.close();
+            close(out, peer);
         }
     }
 
     /** A pipe whose reading end is drained by a thread. */
-    static final class PipeTarget extends Target {
+    static final class PipeTarget extends Drained {
         private final Pipe pipe = Pipe.open();
-        private final Receiver receiver;
 
         PipeTarget() throws IOException {
             super("pipe");
-            receiver = new Receiver(pipe.source(), name);
+            drain(pipe.source());
         }
 
         @Override
@@ -204,25 +220,8 @@ abstract class Target implements java.io.Closeable {
         }
 
         @Override
-        void expect(long bytes) {
-            receiver.expect(bytes);
-        }
-
-        @Override
-        long[] arrived() throws IOException {
-            return receiver.received();
-        }
-
-        @Override
-        long receiverCpuNanos() {
-            return receiver.cpuNanos();
-        }
-
-        @Override
         public void close() throws IOException {
-            receiver.stop();
-            pipe.sink().close();
-            pipe.source().close();
+            close(pipe.sink(), pipe.source());
         }
     }
 
