@@ -115,9 +115,9 @@ pub fn transfer_to(
     transfer_to_with(src, position, count, dst, strategy, Options::default())
 }
 
-/// Checks that `src` is open for reading and `dst` for writing, as `transfer_to` does before it
-/// moves anything; for callers that must report these errors before others (the Java face
-/// follows the JDK's order of checks).
+/// Checks that `src` is open for reading and `dst` for writing. `transfer_to` leaves that to the
+/// kernel (its first read or write fails with `EBADF`); this is for callers that must tell which
+/// side is wrong, or report it before other errors (the Java face follows the JDK's order).
 ///
 /// # Errors
 /// [`Error::AccessMode`] for the side at fault, or the OS error of `fcntl(2)` (`EBADF`).
