@@ -1,0 +1,65 @@
+//! 100,000 small transfers per strategy leave the process as they found it: the same open
+//! descriptors, no mapping of the source left, and resident memory back near its start. One test
+//! in its own binary, so nothing else opens files meanwhile.
+
+use std::fs::{File, OpenOptions};
+use std::os::fd::AsFd;
+
+use zerocopy_nio::{transfer_to, Strategy};
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+fn mappings_of(path: &std::path::Path) -> usize {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    maps.lines()
+        .filter(|l| l.ends_with(path.to_str().unwrap()))
+        .count()
+}
+
+#[test]
+fn no_descriptor_mapping_or_memory_leaks_over_100k_transfers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small");
+    std::fs::write(&path, vec![7u8; 4096 + 17]).unwrap();
+    let src = File::open(&path).unwrap();
+    let devnull = OpenOptions::new().write(true).open("/dev/null").unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    for strategy in Strategy::ALL {
+        let run = |n: usize| {
+            for i in 0..n {
+                let r = transfer_to(
+                    src.as_fd(),
+                    (i % 17) as u64,
+                    4096,
+                    devnull.as_fd(),
+                    strategy,
+                );
+                assert_eq!(r.unwrap().bytes, 4096);
+            }
+        };
+        run(1000); // warm up allocator and caches
+        let (fds, rss) = (open_fds(), rss_kib());
+        run(100_000);
+        assert_eq!(open_fds(), fds, "{strategy}: descriptors leaked");
+        assert_eq!(mappings_of(&path), 0, "{strategy}: a window stayed mapped");
+        let grown = rss_kib().saturating_sub(rss);
+        assert!(
+            grown < 4096,
+            "{strategy}: resident memory grew by {grown} KiB"
+        );
+    }
+    // Failing calls leak nothing either.
+    let fds = open_fds();
+    for _ in 0..10_000 {
+        assert!(transfer_to(reader.as_fd(), 0, 1, writer.as_fd(), Strategy::Auto).is_err());
+    }
+    assert_eq!(open_fds(), fds);
+}
