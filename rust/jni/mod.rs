@@ -5,10 +5,13 @@
 //!
 //! **No I/O on a reused descriptor.** A Java channel closed by another thread frees its fd
 //! number, which the next `open` may reuse for an unrelated file. So each call reads the number
-//! from `FileDescriptor.fd`, duplicates it, and reads the field again: closing a JDK channel sets
-//! the field to -1 *before* it closes the number, so an unchanged field after the `dup` proves
-//! the duplicate is of the channel's own file. All I/O then goes to the private duplicates, which
-//! stay valid whatever other threads close.
+//! from `FileDescriptor.fd`, duplicates it, and then checks that the channel is still open:
+//! `AbstractInterruptibleChannel.close()` sets its volatile `closed` flag *before* the channel
+//! closes its descriptor, so a channel not yet closed after the `dup` proves the number was still
+//! the channel's when it was duplicated. (The `FileDescriptor.fd` field alone proves nothing for
+//! sockets and pipes: their natives close the number without clearing the field; a close through
+//! a shared `FileDescriptor`, which does clear it first, is caught by reading the field again.)
+//! All I/O then goes to the private duplicates, which stay valid whatever other threads close.
 #![allow(unsafe_code)]
 
 mod exceptions;
@@ -36,6 +39,8 @@ struct Ids {
     channel_fd: [JFieldID; 3],
     /// `int fd` in `java.io.FileDescriptor`.
     descriptor_fd: JFieldID,
+    /// `volatile boolean closed` in `java.nio.channels.spi.AbstractInterruptibleChannel`.
+    channel_closed: JFieldID,
 }
 
 static IDS: OnceLock<Ids> = OnceLock::new();
@@ -52,6 +57,9 @@ fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
         channel_fd.push(env.get_field_id(&class, jni_str!("fd"), &fd_sig)?);
     }
     let descriptor = env.find_class(jni_str!("java/io/FileDescriptor"))?;
+    let channel = env.find_class(jni_str!(
+        "java/nio/channels/spi/AbstractInterruptibleChannel"
+    ))?;
     let native = env.find_class(jni_str!("dev/zerocopy/Native"))?;
     Ok(Ids {
         checkpoint: env.get_static_method_id(
@@ -62,6 +70,7 @@ fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
         native_class: env.new_global_ref(native)?,
         channel_fd: [channel_fd[0], channel_fd[1], channel_fd[2]],
         descriptor_fd: env.get_field_id(&descriptor, jni_str!("fd"), jni_sig!("I"))?,
+        channel_closed: env.get_field_id(&channel, jni_str!("closed"), jni_sig!("Z"))?,
     })
 }
 
@@ -134,7 +143,17 @@ fn pin(env: &mut Env, ids: &Ids, channel: &JObject, kind: jint) -> Result<OwnedF
     let dup = unsafe { BorrowedFd::borrow_raw(fd) }
         .try_clone_to_owned()
         .map_err(|_| Fault::AsyncClosed)?;
-    if descriptor_fd(env, ids, &descriptor)? != fd {
+    // SAFETY: `channel_closed` is `boolean closed` of AbstractInterruptibleChannel, a superclass
+    // of every channel class the Java side passes, read as a boolean.
+    let closed = unsafe {
+        env.get_field_unchecked(
+            channel,
+            ids.channel_closed,
+            JavaType::Primitive(Primitive::Boolean),
+        )
+    }?
+    .z()?;
+    if closed || descriptor_fd(env, ids, &descriptor)? != fd {
         return Err(Fault::AsyncClosed);
     }
     Ok(dup)
