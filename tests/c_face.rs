@@ -103,6 +103,34 @@ fn c_example_sends_a_file_over_tcp() {
             "{stdout}"
         );
     }
+    // Under valgrind (where installed: .ci/run installs it), no error and no definite leak.
+    if Command::new("valgrind").arg("--version").output().is_ok() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port().to_string();
+        let receiver = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut got = Vec::new();
+            s.read_to_end(&mut got).unwrap();
+            got
+        });
+        let out = Command::new("valgrind")
+            .args([
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+            ])
+            .arg(&exe)
+            .args([file.to_str().unwrap(), "127.0.0.1", &port, "auto"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "valgrind: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(receiver.join().unwrap() == data);
+    }
     // A bad strategy name is a usage error, not a crash.
     let out = Command::new(&exe)
         .args(["x", "127.0.0.1", "1", "zero"])

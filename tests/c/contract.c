@@ -193,6 +193,10 @@ static void test_bad_input(int src, const char *dir) {
     EXPECT_ERR(zc_transfer_to_report(src, 0, 10, dst, ZC_STRATEGY_AUTO, NULL), EINVAL);
     EXPECT_ERR(zc_transfer_to(dirfd, 0, 10, dst, ZC_STRATEGY_AUTO, &out), EISDIR);
     EXPECT_ERR(zc_transfer_to(p[0], 0, 10, dst, ZC_STRATEGY_AUTO, &out), ESPIPE);
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp)) exit(2);
+    EXPECT_ERR(zc_transfer_to(sp[0], 0, 10, dst, ZC_STRATEGY_SENDFILE, &out), ESPIPE);
+    close(sp[0]), close(sp[1]);
     EXPECT_ERR(zc_transfer_to(src, 0, 10, append, ZC_STRATEGY_SENDFILE, &out), EINVAL);
     for (size_t i = 0; i < NSTRATEGIES; i++) {
         EXPECT_ERR(zc_transfer_to(wo, 0, 10, dst, STRATEGIES[i], &out), EBADF);

@@ -68,6 +68,33 @@ public class ApiTest {
         assertFalse("closing the wrapper closes the channel", plain.isOpen());
     }
 
+    /**
+     * JNI hygiene: one native call that calls back into Java some 256 times (a checkpoint every
+     * 4 MiB of 1 GiB) must not pile up local references (-Xcheck:jni reports that) nor leak.
+     */
+    @Test
+    public void manyCheckpointsInOneNativeCall() throws Exception {
+        Path p = tmp.newFile().toPath();
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            raf.setLength(1L << 30);
+        }
+        try (FileChannel in = FileChannel.open(p);
+                FileChannel devNull = FileChannel.open(java.nio.file.Paths.get("/dev/null"), StandardOpenOption.WRITE)) {
+            for (Strategy s : Fixtures.NATIVE_STRATEGIES) {
+                TransferReport report = new TransferReport();
+                assertEquals(s.toString(), 1L << 30, ZeroCopy.transferTo(in, 0, 1L << 30, devNull, s, report));
+                assertTrue(report.toString(), report.syscalls() >= 256);
+            }
+        }
+    }
+
+    @Test(expected = NullPointerException.class)
+    public void nullStrategy() throws Exception {
+        try (FileChannel in = FileChannel.open(Fixtures.file(tmp, new byte[10]))) {
+            ZeroCopy.transferTo(in, 0, 1, in, (Strategy) null);
+        }
+    }
+
     /** Runs a probe's main in a fresh JVM with one system property; returns what it prints. */
     private static String probe(Class<?> main, String property) throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
