@@ -62,6 +62,19 @@ fn c_contract_under_sanitizers() {
     assert!(stdout.contains(" 0 failed"), "{stdout}");
 }
 
+/// A listener on 127.0.0.1: its port, and a thread that returns what one connection sent.
+fn receiver() -> (String, std::thread::JoinHandle<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let receiver = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        got
+    });
+    (port, receiver)
+}
+
 #[test]
 fn c_example_sends_a_file_over_tcp() {
     let dir = tempfile::tempdir().unwrap();
@@ -71,14 +84,7 @@ fn c_example_sends_a_file_over_tcp() {
     let file = dir.path().join("payload");
     std::fs::write(&file, &data).unwrap();
     for strategy in ["auto", "sendfile", "mmap", "read_write"] {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port().to_string();
-        let receiver = std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut got = Vec::new();
-            s.read_to_end(&mut got).unwrap();
-            got
-        });
+        let (port, receiver) = receiver();
         let out = Command::new(&exe)
             .args([file.to_str().unwrap(), "127.0.0.1", &port, strategy])
             .output()
@@ -105,14 +111,7 @@ fn c_example_sends_a_file_over_tcp() {
     }
     // Under valgrind (where installed: .ci/run installs it), no error and no definite leak.
     if Command::new("valgrind").arg("--version").output().is_ok() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port().to_string();
-        let receiver = std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut got = Vec::new();
-            s.read_to_end(&mut got).unwrap();
-            got
-        });
+        let (port, receiver) = receiver();
         let out = Command::new("valgrind")
             .args([
                 "--error-exitcode=99",
