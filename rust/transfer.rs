@@ -154,7 +154,7 @@ pub fn transfer_to_with(
         checked_at: 0,
         checkpoint: options.checkpoint,
     };
-    let src_stat = job.call(Call::Fstat, Side::Source, |_| sys::fstat(src))?;
+    let src_stat = job.call(Call::Fstat, Side::Source, || sys::fstat(src))?;
     job.size_known = match src_stat.kind {
         FileKind::Regular => src_stat.size > 0,
         FileKind::CharDevice | FileKind::BlockDevice => false,
@@ -176,7 +176,7 @@ pub fn transfer_to_with(
             kind: FileKind::Fifo,
             size: 0,
         },
-        None => job.call(Call::Fstat, Side::Target, |_| sys::fstat(dst))?,
+        None => job.call(Call::Fstat, Side::Target, || sys::fstat(dst))?,
     };
     if dst_stat.kind == FileKind::Directory {
         return Err(bad(Side::Target, "a directory", libc::EISDIR));
@@ -184,7 +184,7 @@ pub fn transfer_to_with(
     job.dst_socket = dst_stat.kind == FileKind::Socket;
     let dst_append = dst_stat.kind == FileKind::Regular
         && job
-            .call(Call::Fcntl, Side::Target, |_| sys::status_flags(dst))?
+            .call(Call::Fcntl, Side::Target, || sys::status_flags(dst))?
             .append;
 
     let planned = plan(strategy, job.size_known, dst_append)?;
@@ -351,11 +351,11 @@ impl Job<'_, '_> {
         &mut self,
         call: Call,
         side: Side,
-        mut f: impl FnMut(&mut Self) -> io::Result<T>,
+        mut f: impl FnMut() -> io::Result<T>,
     ) -> Result<T, Error> {
         loop {
             self.syscalls += 1;
-            match f(self) {
+            match f() {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 r => return r.map_err(|e| Error::os(call, side, e)),
             }
@@ -366,7 +366,7 @@ impl Job<'_, '_> {
     fn write_call(
         &mut self,
         call: Call,
-        f: impl FnMut(&mut Self) -> io::Result<usize>,
+        f: impl FnMut() -> io::Result<usize>,
     ) -> Result<Wrote, Error> {
         match self.call(call, Side::Target, f) {
             Ok(n) => Ok(Wrote::Bytes(n)),
@@ -396,7 +396,7 @@ impl Job<'_, '_> {
             let mut offset = self.offset();
             // sendfile reads the source and writes the target in one call; its errors are
             // reported against the target, where they nearly always come from.
-            match self.write_call(Call::Sendfile, |_| {
+            match self.write_call(Call::Sendfile, || {
                 sys::sendfile(dst, src, &mut offset, want)
             })? {
                 Wrote::WouldBlock => return Ok(()),
@@ -415,13 +415,13 @@ impl Job<'_, '_> {
             self.checkpoint()?;
             let want = self.remaining().min(READ_WRITE_BUFFER as u64) as usize;
             let offset = self.offset();
-            let data = self.call(Call::Pread, Side::Source, |_| buf.pread(src, want, offset))?;
+            let data = self.call(Call::Pread, Side::Source, || buf.pread(src, want, offset))?;
             if data == 0 {
                 return self.source_ended();
             }
             let mut written = 0;
             while written < data {
-                match self.write_call(Call::Write, |_| {
+                match self.write_call(Call::Write, || {
                     sys::write(dst, &buf.filled()[written..], socket)
                 })? {
                     Wrote::WouldBlock => return Ok(()),
@@ -442,7 +442,7 @@ impl Job<'_, '_> {
             // one probe byte tells which, and only the empty one has anything to map (nothing).
             let (src, position) = (self.src, self.position);
             let mut probe = sys::ReadBuffer::with_capacity(1);
-            let n = self.call(Call::Pread, Side::Source, |_| probe.pread(src, 1, position))?;
+            let n = self.call(Call::Pread, Side::Source, || probe.pread(src, 1, position))?;
             if n == 0 {
                 return Ok(());
             }
@@ -456,13 +456,13 @@ impl Job<'_, '_> {
             self.checkpoint()?;
             let len = self.remaining().min(MMAP_WINDOW as u64) as usize;
             let offset = self.offset();
-            let map = self.call(Call::Mmap, Side::Source, |_| {
+            let map = self.call(Call::Mmap, Side::Source, || {
                 sys::Mapping::new(src, offset, len)
             })?;
             self.syscalls += 1; // the munmap when `map` drops
             let mut done = 0;
             while done < len {
-                match self.write_call(Call::Write, |_| {
+                match self.write_call(Call::Write, || {
                     sys::write(dst, &map.bytes()[done..], socket)
                 }) {
                     Ok(Wrote::WouldBlock) => return Ok(()),
