@@ -120,14 +120,8 @@ public final class ZeroCopy {
             }
             throw new UnsupportedOperationException(strategy + ": " + why, NativeLoader.LOAD_ERROR);
         }
-        if (Thread.currentThread().isInterrupted()) {
-            return checkedUntilInterrupt(source, position, count, sink, kind);
-        }
-        if (kind == Native.SOCKET) {
-            SocketChannel socket = (SocketChannel) sink;
-            if (!socket.isConnected() || socket.socket().isOutputShutdown()) {
-                return toUnwritableSocket(source, position, count, socket, kind);
-            }
+        if (Thread.currentThread().isInterrupted() || (kind == Native.SOCKET && !writable((SocketChannel) sink))) {
+            return checkedInJdkOrder(source, position, count, sink, kind);
         }
         long[] calls = report == null ? null : new long[2];
         long n;
@@ -160,22 +154,17 @@ public final class ZeroCopy {
         return n;
     }
 
-    /** An interrupted thread: the JDK's checks up to the interrupt, which then closes both channels. */
-    private static long checkedUntilInterrupt(FileChannel src, long position, long count, WritableByteChannel target,
-            int kind) throws IOException {
-        Native.checkAccess0(src, target, kind);
-        if (position < 0 || count < 0) {
-            throw new IllegalArgumentException();
-        }
-        throw closedByInterrupt(src, target);
+    private static boolean writable(SocketChannel socket) {
+        return socket.isConnected() && !socket.socket().isOutputShutdown();
     }
 
     /**
-     * JDK 25 on an unconnected or output-shut-down SocketChannel target: the checks up to the
-     * size, then NotYetConnectedException, or AsynchronousCloseException with a suppressed
-     * ClosedChannelException for a shut-down output; 0 for a position past the end.
+     * The calls the native path does not take, with JDK 25's checks in its order: modes, arguments,
+     * the interrupt (which closes both channels), the size (0 past the end), then for a socket that
+     * cannot be written NotYetConnectedException, or AsynchronousCloseException with a suppressed
+     * ClosedChannelException for a shut-down output.
      */
-    private static long toUnwritableSocket(FileChannel src, long position, long count, SocketChannel target,
+    private static long checkedInJdkOrder(FileChannel src, long position, long count, WritableByteChannel target,
             int kind) throws IOException {
         Native.checkAccess0(src, target, kind);
         if (position < 0 || count < 0) {
@@ -184,10 +173,12 @@ public final class ZeroCopy {
         if (Thread.currentThread().isInterrupted()) {
             throw closedByInterrupt(src, target);
         }
+        // Only a socket that cannot be written gets past the interrupt.
+        SocketChannel socket = (SocketChannel) target;
         if (position > src.size()) {
             return 0;
         }
-        if (!target.isConnected()) {
+        if (!socket.isConnected()) {
             throw new NotYetConnectedException();
         }
         AsynchronousCloseException e = new AsynchronousCloseException();
