@@ -190,6 +190,7 @@ fn ask_checkpoint(env: &mut Env, ids: &Ids, src: &JObject, dst: &JObject) -> Opt
 }
 
 /// Kind codes of `dev.zerocopy.Native` (indexes into [`Ids::channel_fd`]).
+const FILE: jint = 0;
 const SOCKET: jint = 1;
 const PIPE_SINK: jint = 2;
 
@@ -210,7 +211,7 @@ fn transfer(
 ) -> Result<jlong, Fault> {
     let ids = ids()?;
     let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
-    let src_fd = pin(env, ids, src, 0)?;
+    let src_fd = pin(env, ids, src, FILE)?;
     let dst_fd = pin(env, ids, dst, dst_kind)?;
     let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
         // The JDK checks the channels' modes before the arguments.
@@ -303,7 +304,7 @@ pub extern "system" fn Java_dev_zerocopy_Native_checkAccess0<'local>(
 ) {
     env.with_env(|env| -> Result<(), Fault> {
         let ids = ids()?;
-        let src_fd = pin(env, ids, &src, 0)?;
+        let src_fd = pin(env, ids, &src, FILE)?;
         let dst_fd = pin(env, ids, &dst, dst_kind)?;
         check_access(src_fd.as_fd(), dst_fd.as_fd())?;
         Ok(())
