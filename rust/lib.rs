@@ -35,6 +35,7 @@ mod jni;
 mod strategy;
 mod sys;
 mod transfer;
+mod wake;
 
 pub use error::{Call, Error, Side};
 pub use strategy::Strategy;
@@ -42,3 +43,4 @@ pub use transfer::{
     check_access, transfer_to, transfer_to_with, Options, TargetKind, Transferred,
     CHECKPOINT_BYTES, MMAP_WINDOW, READ_WRITE_BUFFER,
 };
+pub use wake::WAKE_INTERVAL;

@@ -257,3 +257,50 @@ impl Drop for SigpipeGuard {
         }
     }
 }
+
+/// A thread that [`wake`] can interrupt.
+#[derive(Clone, Copy)]
+pub struct Thread(libc::pthread_t);
+
+/// The calling thread.
+pub fn current_thread() -> Thread {
+    // SAFETY: pthread_self has no preconditions.
+    Thread(unsafe { libc::pthread_self() })
+}
+
+/// The signal [`wake`] sends: the one the JDK's NIO sends to wake its own blocked threads
+/// (`INTERRUPT_SIGNAL` in `NativeThread.c`, `SIGRTMAX - 2`), with a handler that does nothing and
+/// no `SA_RESTART`, so the signal only makes a blocked call return early (`EINTR`, or a short
+/// count). Installs that handler when the signal has none (the JDK installs the same one, and
+/// overwriting each other is harmless). `None` when another handler with `SA_RESTART` owns the
+/// signal: then nothing can be woken and blocked calls stay blocked.
+pub fn wake_signal() -> Option<libc::c_int> {
+    extern "C" fn ignore(_: libc::c_int) {}
+    let signal = libc::SIGRTMAX() - 2;
+    let mut old = MaybeUninit::<libc::sigaction>::uninit();
+    // SAFETY: a null new action only reads the current one into `old`.
+    if unsafe { libc::sigaction(signal, std::ptr::null(), old.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: sigaction succeeded and filled `old`.
+    let old = unsafe { old.assume_init() };
+    if old.sa_sigaction != libc::SIG_DFL && old.sa_sigaction != libc::SIG_IGN {
+        // Someone's handler (the JDK's): usable only if it lets calls fail with EINTR.
+        return (old.sa_flags & libc::SA_RESTART == 0).then_some(signal);
+    }
+    // SAFETY: an all-zero sigaction is valid (no flags, empty mask once sigemptyset ran).
+    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+    action.sa_sigaction = ignore as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: valid pointers; `ignore` is async-signal-safe (it does nothing).
+    unsafe {
+        libc::sigemptyset(&mut action.sa_mask);
+        (libc::sigaction(signal, &action, std::ptr::null_mut()) == 0).then_some(signal)
+    }
+}
+
+/// Sends `signal` to `thread`, which must be alive (its wake-up registration proves it).
+pub fn wake(thread: Thread, signal: libc::c_int) {
+    // SAFETY: the caller guarantees the thread has not exited; the signal's handler (from
+    // `wake_signal`) does nothing.
+    unsafe { libc::pthread_kill(thread.0, signal) };
+}

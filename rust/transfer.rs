@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Call, Error, Side};
 use crate::sys::{self, FileKind, MAX_OFFSET, MAX_RW_COUNT};
+use crate::wake::Watch;
 use crate::Strategy;
 
 /// Size of the buffer [`Strategy::ReadWrite`] reads into (or the count, when smaller). Chosen by
@@ -50,6 +51,7 @@ pub struct Options<'a> {
     pub guard_sigpipe: bool,
     checkpoint: Option<&'a mut dyn FnMut() -> bool>,
     target: Option<TargetKind>,
+    wake: bool,
 }
 
 impl Default for Options<'_> {
@@ -58,6 +60,7 @@ impl Default for Options<'_> {
             guard_sigpipe: true,
             checkpoint: None,
             target: None,
+            wake: false,
         }
     }
 }
@@ -80,8 +83,25 @@ impl<'a> Options<'a> {
     /// Calls `keep_going` after every [`CHECKPOINT_BYTES`] moved; when it returns false the
     /// transfer stops there: with the bytes moved so far, or [`Error::Stopped`] if none. The
     /// Java face uses it to notice an interrupt or a closed channel during a long transfer.
+    ///
+    /// A kernel call interrupted by a signal (`EINTR`) also runs it: the call is retried while it
+    /// returns true. (Without a checkpoint, `EINTR` ends the transfer, as it ends `write(2)`.)
     pub fn checkpoint(mut self, keep_going: &'a mut dyn FnMut() -> bool) -> Self {
         self.checkpoint = Some(keep_going);
+        self
+    }
+
+    /// Runs the checkpoint while a call is blocked, too: a transfer to a target that can block
+    /// (anything but a regular file) is interrupted with a signal after [`WAKE_INTERVAL`] in
+    /// flight, and every interval after that, and runs its checkpoint each time. This is how the
+    /// Java face stops a transfer to a peer that stopped reading when the thread is interrupted or
+    /// a channel closed. The signal is the JDK's own wake-up signal (`SIGRTMAX - 2`, a handler that
+    /// does nothing); a program that gives that signal a handler with `SA_RESTART` gets no wake-up.
+    /// Does nothing without a checkpoint.
+    ///
+    /// [`WAKE_INTERVAL`]: crate::WAKE_INTERVAL
+    pub fn wake_blocked_calls(mut self) -> Self {
+        self.wake = true;
         self
     }
 }
@@ -104,7 +124,8 @@ impl<'a> Options<'a> {
 /// Only when no byte moved: the OS error of the failing call (`EBADF` for a closed or
 /// wrong-mode descriptor, `EPIPE`/`ECONNRESET` for a peer that hung up, ...), a descriptor of
 /// the wrong kind, a strategy that cannot apply ([`Error::Unsupported`]: an explicit strategy
-/// never runs another path), or a source truncated during the transfer ([`Error::SourceEnded`]).
+/// never runs another path), or a source truncated during the transfer ([`Error::SourceEnded`]),
+/// or `EINTR` from a signal that interrupted a blocked call (see [`Options::checkpoint`]).
 pub fn transfer_to(
     src: BorrowedFd<'_>,
     position: u64,
@@ -152,6 +173,7 @@ pub fn transfer_to_with(
         syscalls: 0,
         bytes: 0,
         checked_at: 0,
+        watch: None,
         checkpoint: options.checkpoint,
     };
     let src_stat = job.call(Call::Fstat, Side::Source, || sys::fstat(src))?;
@@ -209,6 +231,10 @@ pub fn transfer_to_with(
         _ => false,
     };
     let _guard = (options.guard_sigpipe && sigpipe_possible).then(sys::SigpipeGuard::new);
+    // Only a regular file never blocks for good.
+    if options.wake && job.checkpoint.is_some() && dst_stat.kind != FileKind::Regular {
+        job.watch = Watch::start();
+    }
 
     let result = match planned {
         Strategy::Sendfile => job.sendfile(),
@@ -297,6 +323,8 @@ struct Job<'fd, 'cp> {
     bytes: u64,
     /// `bytes` when the checkpoint last ran.
     checked_at: u64,
+    /// The wake-up registration, while a blocked call must not block for good.
+    watch: Option<Watch>,
     checkpoint: Option<&'cp mut dyn FnMut() -> bool>,
 }
 
@@ -308,14 +336,23 @@ enum Wrote {
 }
 
 impl Job<'_, '_> {
-    /// Runs the checkpoint once [`CHECKPOINT_BYTES`] have moved since it last ran.
+    /// Runs the checkpoint once [`CHECKPOINT_BYTES`] have moved since it last ran, or when the
+    /// watchdog woke a blocked call.
     fn checkpoint(&mut self) -> Result<(), Error> {
+        let due = self.bytes - self.checked_at >= CHECKPOINT_BYTES
+            || self.watch.as_ref().is_some_and(Watch::take_poke);
+        if due {
+            self.ask_checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// Runs the checkpoint now: [`Error::Stopped`] when it says stop.
+    fn ask_checkpoint(&mut self) -> Result<(), Error> {
         if let Some(keep_going) = self.checkpoint.as_mut() {
-            if self.bytes - self.checked_at >= CHECKPOINT_BYTES {
-                self.checked_at = self.bytes;
-                if !keep_going() {
-                    return Err(Error::Stopped);
-                }
+            self.checked_at = self.bytes;
+            if !keep_going() {
+                return Err(Error::Stopped);
             }
         }
         Ok(())
@@ -346,7 +383,9 @@ impl Job<'_, '_> {
         self.position + self.bytes
     }
 
-    /// Runs one kernel call, counting it and retrying it on EINTR.
+    /// Runs one kernel call and counts it. On EINTR it asks the checkpoint and retries while
+    /// that says go on; without a checkpoint, EINTR is the call's error (a C caller's signal
+    /// handler, installed without `SA_RESTART`, ends the transfer as it would end `write(2)`).
     fn call<T>(
         &mut self,
         call: Call,
@@ -356,7 +395,12 @@ impl Job<'_, '_> {
         loop {
             self.syscalls += 1;
             match f() {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted && self.checkpoint.is_some() => {
+                    if let Some(watch) = &self.watch {
+                        watch.take_poke();
+                    }
+                    self.ask_checkpoint()?;
+                }
                 r => return r.map_err(|e| Error::os(call, side, e)),
             }
         }

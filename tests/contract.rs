@@ -446,6 +446,63 @@ fn checkpoint_stops_a_long_transfer() {
     }
 }
 
+/// A transfer blocked on a peer that stopped reading: with `wake_blocked_calls`, the checkpoint
+/// still runs (every WAKE_INTERVAL) and can stop it; the bytes moved until then are returned.
+#[test]
+fn wake_blocked_calls_lets_the_checkpoint_stop_a_blocked_transfer() {
+    use std::os::fd::OwnedFd;
+    use std::time::Instant;
+    use zerocopy_nio::{transfer_to_with, Options, WAKE_INTERVAL};
+    for strategy in Strategy::ALL {
+        for socket in [true, false] {
+            let what = format!("{strategy} to a {}", if socket { "socket" } else { "pipe" });
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                let src = Source::new(16 << 20);
+                // Nobody reads until the transfer has returned.
+                let (writer, mut reader): (OwnedFd, Box<dyn Read + Send>) = if socket {
+                    let (client, server) = tcp_pair();
+                    (client.into(), Box::new(server))
+                } else {
+                    let (r, w) = std::io::pipe().unwrap();
+                    (w.into(), Box::new(r))
+                };
+                let started = Instant::now();
+                let mut calls = 0;
+                let mut for_half_a_second = || {
+                    calls += 1;
+                    started.elapsed() < Duration::from_millis(500)
+                };
+                let options = Options::default()
+                    .checkpoint(&mut for_half_a_second)
+                    .wake_blocked_calls();
+                let r = transfer_to_with(src.fd(), 0, 16 << 20, writer.as_fd(), strategy, options);
+                let elapsed = started.elapsed();
+                drop(writer);
+                let mut got = Vec::new();
+                reader.read_to_end(&mut got).unwrap();
+                let bytes = r.map(|r| r.bytes).map_err(|e| e.to_string());
+                let ok = got == src.data[..got.len()];
+                tx.send((bytes, got.len() as u64, calls, elapsed, ok))
+                    .unwrap();
+            });
+            let (bytes, received, calls, elapsed, ok) = rx
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("{what}: still blocked after 20 s"));
+            let bytes = bytes.unwrap();
+            assert!(bytes > 0 && bytes < 16 << 20, "{what}: {bytes}");
+            assert_eq!(bytes, received, "{what}");
+            assert!(ok, "{what}: the peer got other bytes");
+            // Woken about every WAKE_INTERVAL while blocked: several checkpoints in 500 ms.
+            assert!(calls >= 3, "{what}: {calls} checkpoints in {elapsed:?}");
+            assert!(
+                elapsed >= Duration::from_millis(500) - WAKE_INTERVAL,
+                "{what}"
+            );
+        }
+    }
+}
+
 #[test]
 fn check_access_names_the_side() {
     use zerocopy_nio::{check_access, Side};
