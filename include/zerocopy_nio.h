@@ -18,7 +18,7 @@ typedef struct zc_report {
   // Bytes moved to the target (the same number `zc_transfer_to` returns).
   uint64_t transferred;
   // Kernel calls made (fstat, fcntl, sendfile, pread, write/send, mmap, munmap), counting
-  // failed calls and EINTR retries.
+  // failed calls; not counting the four that duplicate and close the two descriptors.
   uint64_t syscalls;
   // The strategy that actually ran: never `ZC_STRATEGY_AUTO`.
   zc_strategy strategy;
@@ -67,12 +67,18 @@ extern "C" {
 //   for a source with no size, such as a `/proc` file);
 // - `EISDIR`: a directory on either side; `ESPIPE`: a pipe or socket as the source;
 // - `ENODATA`: the source was truncated during the transfer before any byte moved;
+// - `EINTR`: a signal whose handler was installed without `SA_RESTART` interrupted a blocked
+//   call before any byte moved (after some bytes, the call returns their count instead);
 // - `ENOTRECOVERABLE`: an internal panic was caught (a bug: please report it);
 // - any other errno of the failing system call (`EPIPE`, `ECONNRESET`, `ENOSPC`, ...).
 //
 // # Safety
-// `transferred` is NULL or valid for writing one `uint64_t`; the descriptors stay open for the
-// duration of the call (another thread closing one mid-call is the caller's race).
+// `transferred` is NULL or valid for writing one `uint64_t`. The call works on private duplicates
+// of the descriptors (taken first thing; they cost four short system calls): another thread may
+// close `src_fd` or `dst_fd` during the call, and a file that is then opened under the same
+// number is never read or written. The transfer goes on to its end on the duplicates (a socket
+// stays connected until the call returns); to stop a transfer blocked on a peer that stopped
+// reading, signal the thread (see `EINTR`) or set `SO_SNDTIMEO` on the socket.
 int zc_transfer_to(int src_fd,
                    uint64_t position,
                    uint64_t count,
@@ -84,7 +90,7 @@ int zc_transfer_to(int src_fd,
 // made. Same arguments, errors and semantics; `report` must not be NULL (`EINVAL`).
 //
 // # Safety
-// `report` is NULL or valid for writing one `zc_report`; the descriptors stay open for the call.
+// `report` is NULL or valid for writing one `zc_report`; descriptors as for `zc_transfer_to`.
 int zc_transfer_to_report(int src_fd,
                           uint64_t position,
                           uint64_t count,

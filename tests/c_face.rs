@@ -1,4 +1,4 @@
-//! The C face from C: tests/c/contract.c and examples/c/zc_send.c are compiled against only
+//! The C face from C: tests/c/contract.c, tests/c/hardening.c and examples/c/zc_send.c are compiled against only
 //! include/zerocopy_nio.h with warnings as errors (the contract test also with AddressSanitizer
 //! and UndefinedBehaviorSanitizer), linked to the library cargo just built, and run.
 
@@ -60,6 +60,35 @@ fn c_contract_under_sanitizers() {
         "C contract failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains(" 0 failed"), "{stdout}");
+}
+
+/// Faults from C (tests/c/hardening.c): 1000 close races on each side, a peer that stops reading,
+/// half-close and reset, the source truncated/extended/deleted mid-transfer, no spare descriptor.
+#[test]
+fn c_faults_under_sanitizers() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("hardening");
+    compile(
+        "tests/c/hardening.c",
+        &exe,
+        &["-fsanitize=address,undefined", "-fno-sanitize-recover=all"],
+    );
+    let out = Command::new(&exe)
+        .arg(dir.path())
+        .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "C faults failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("hardening: ") && stdout.contains(" 0 failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1000 iterations x source and target, 2000 numbers reused"),
+        "{stdout}"
+    );
 }
 
 /// A listener on 127.0.0.1: its port, and a thread that returns what one connection sent.

@@ -7,7 +7,7 @@
 #![allow(unsafe_code, non_camel_case_types)]
 
 use std::ffi::{c_char, c_int, CStr};
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::{transfer_to_with, Options, Strategy, Transferred};
@@ -33,7 +33,7 @@ pub struct zc_report {
     /// Bytes moved to the target (the same number `zc_transfer_to` returns).
     pub transferred: u64,
     /// Kernel calls made (fstat, fcntl, sendfile, pread, write/send, mmap, munmap), counting
-    /// failed calls and EINTR retries.
+    /// failed calls; not counting the four that duplicate and close the two descriptors.
     pub syscalls: u64,
     /// The strategy that actually ran: never `ZC_STRATEGY_AUTO`.
     pub strategy: zc_strategy,
@@ -42,6 +42,19 @@ pub struct zc_report {
 /// Runs `body`, turning a panic into `on_panic`: no unwinding crosses into C.
 fn boundary<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
+}
+
+/// A private duplicate of a caller's descriptor, which all the transfer's I/O then uses: another
+/// thread closing the caller's descriptor during the call (and a new `open` getting its number)
+/// cannot redirect a single read or write to that other file. A closed descriptor is `EBADF`.
+/// When the process has no descriptor to spare (`EMFILE`, `ENFILE`), `None`: the transfer uses
+/// the caller's descriptor as it is, and works, without that protection.
+fn private_duplicate(fd: BorrowedFd<'_>) -> Result<Option<OwnedFd>, c_int> {
+    match fd.try_clone_to_owned() {
+        Ok(dup) => Ok(Some(dup)),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => Ok(None),
+        Err(e) => Err(e.raw_os_error().unwrap_or(libc::EBADF)),
+    }
 }
 
 /// The shared body of the transfer functions: converts the arguments, runs the core, and writes
@@ -61,14 +74,20 @@ fn transfer(
         if src_fd < 0 || dst_fd < 0 {
             return libc::EBADF;
         }
-        // SAFETY: the descriptors are non-negative and, per this API's contract, stay open for
-        // the call (a closed one makes fstat fail with EBADF before any other use).
+        // SAFETY: the descriptors are non-negative, and only duplicated here: a closed one
+        // makes the duplication fail with EBADF before any other use.
         let (src, dst) = unsafe {
             (
                 BorrowedFd::borrow_raw(src_fd),
                 BorrowedFd::borrow_raw(dst_fd),
             )
         };
+        let (src_dup, dst_dup) = match (private_duplicate(src), private_duplicate(dst)) {
+            (Ok(s), Ok(d)) => (s, d),
+            (Err(errno), _) | (_, Err(errno)) => return errno,
+        };
+        let src = src_dup.as_ref().map_or(src, OwnedFd::as_fd);
+        let dst = dst_dup.as_ref().map_or(dst, OwnedFd::as_fd);
         match transfer_to_with(src, position, count, dst, strategy, Options::default()) {
             Ok(done) => {
                 out(done);
@@ -104,12 +123,18 @@ fn transfer(
 ///   for a source with no size, such as a `/proc` file);
 /// - `EISDIR`: a directory on either side; `ESPIPE`: a pipe or socket as the source;
 /// - `ENODATA`: the source was truncated during the transfer before any byte moved;
+/// - `EINTR`: a signal whose handler was installed without `SA_RESTART` interrupted a blocked
+///   call before any byte moved (after some bytes, the call returns their count instead);
 /// - `ENOTRECOVERABLE`: an internal panic was caught (a bug: please report it);
 /// - any other errno of the failing system call (`EPIPE`, `ECONNRESET`, `ENOSPC`, ...).
 ///
 /// # Safety
-/// `transferred` is NULL or valid for writing one `uint64_t`; the descriptors stay open for the
-/// duration of the call (another thread closing one mid-call is the caller's race).
+/// `transferred` is NULL or valid for writing one `uint64_t`. The call works on private duplicates
+/// of the descriptors (taken first thing; they cost four short system calls): another thread may
+/// close `src_fd` or `dst_fd` during the call, and a file that is then opened under the same
+/// number is never read or written. The transfer goes on to its end on the duplicates (a socket
+/// stays connected until the call returns); to stop a transfer blocked on a peer that stopped
+/// reading, signal the thread (see `EINTR`) or set `SO_SNDTIMEO` on the socket.
 #[no_mangle]
 pub unsafe extern "C" fn zc_transfer_to(
     src_fd: c_int,
@@ -132,7 +157,7 @@ pub unsafe extern "C" fn zc_transfer_to(
 /// made. Same arguments, errors and semantics; `report` must not be NULL (`EINVAL`).
 ///
 /// # Safety
-/// `report` is NULL or valid for writing one `zc_report`; the descriptors stay open for the call.
+/// `report` is NULL or valid for writing one `zc_report`; descriptors as for `zc_transfer_to`.
 #[no_mangle]
 pub unsafe extern "C" fn zc_transfer_to_report(
     src_fd: c_int,

@@ -16,65 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "zerocopy_nio.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (cond) {                                                                        \
-            passed++;                                                                      \
-        } else {                                                                           \
-            failed++;                                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fputc('\n', stderr);                                                           \
-        }                                                                                  \
-    } while (0)
-
-static const zc_strategy STRATEGIES[] = {ZC_STRATEGY_AUTO, ZC_STRATEGY_SENDFILE, ZC_STRATEGY_MMAP,
-                                         ZC_STRATEGY_READ_WRITE};
-#define NSTRATEGIES (sizeof STRATEGIES / sizeof STRATEGIES[0])
+#include "testutil.h"
 
 enum { SIZE = (1 << 20) + 13, POS = 4093 };
 static unsigned char data[SIZE];
-
-struct sink {
-    int fd;
-    unsigned char *buf;
-    size_t len;
-};
-
-static void *drain(void *arg) {
-    struct sink *s = arg;
-    size_t cap = 1 << 16;
-    s->buf = malloc(cap);
-    for (;;) {
-        if (s->len == cap) s->buf = realloc(s->buf, cap *= 2);
-        ssize_t n = read(s->fd, s->buf + s->len, cap - s->len);
-        if (n <= 0) break;
-        s->len += (size_t)n;
-    }
-    return NULL;
-}
-
-static void tcp_pair(int *client, int *server) {
-    int l = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
-        getsockname(l, (struct sockaddr *)&a, &alen)) {
-        perror("listen");
-        exit(2);
-    }
-    *client = socket(AF_INET, SOCK_STREAM, 0);
-    if (connect(*client, (struct sockaddr *)&a, sizeof a)) {
-        perror("connect");
-        exit(2);
-    }
-    *server = accept(l, NULL, NULL);
-    close(l);
-}
 
 /* Sends [POS, SIZE) of src to the writing end `w`, read back from `r` by a thread. */
 static void send_and_check(int src, int w, int r, zc_strategy s, const char *what) {
