@@ -21,6 +21,8 @@ pub enum Call {
     Sendfile,
     /// `mmap(2)`
     Mmap,
+    /// `fcntl(F_DUPFD_CLOEXEC)`: the private duplicate of a caller's descriptor
+    Dup,
 }
 
 impl fmt::Display for Call {
@@ -32,6 +34,7 @@ impl fmt::Display for Call {
             Call::Write => "write",
             Call::Sendfile => "sendfile",
             Call::Mmap => "mmap",
+            Call::Dup => "dup",
         })
     }
 }

@@ -25,7 +25,7 @@ use jni::signature::{JavaType, Primitive};
 use jni::sys::{jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
 use jni::{jni_sig, jni_str, Env, EnvUnowned, JavaVM};
 
-use crate::{check_access, transfer_to_with, Error, Options, Strategy, TargetKind};
+use crate::{check_access, transfer_to_with, Call, Error, Options, Side, Strategy, TargetKind};
 use exceptions::{Fault, ThrowJdkException};
 
 /// Field and method IDs, looked up once in `JNI_OnLoad`. The classes are the JDK's own (never
@@ -133,7 +133,13 @@ fn descriptor_fd(env: &mut Env, ids: &Ids, descriptor: &JObject) -> Result<RawFd
 }
 
 /// A private duplicate of the channel's descriptor (see the module docs for why it is safe).
-fn pin(env: &mut Env, ids: &Ids, channel: &JObject, kind: jint) -> Result<OwnedFd, Fault> {
+fn pin(
+    env: &mut Env,
+    ids: &Ids,
+    channel: &JObject,
+    kind: jint,
+    side: Side,
+) -> Result<OwnedFd, Fault> {
     let (descriptor, fd) = channel_fd(env, ids, channel, kind)?;
     if fd < 0 {
         return Err(Fault::AsyncClosed);
@@ -142,7 +148,11 @@ fn pin(env: &mut Env, ids: &Ids, channel: &JObject, kind: jint) -> Result<OwnedF
     // and nothing else happens; if the number was reused, the second read below rejects the dup.
     let dup = unsafe { BorrowedFd::borrow_raw(fd) }
         .try_clone_to_owned()
-        .map_err(|_| Fault::AsyncClosed)?;
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::EBADF) => Fault::AsyncClosed,
+            // EMFILE/ENFILE: no descriptor to spare, an IOException("Too many open files").
+            _ => Fault::Core(Error::os(Call::Dup, side, e)),
+        })?;
     // SAFETY: `channel_closed` is `boolean closed` of AbstractInterruptibleChannel, a superclass
     // of every channel class the Java side passes, read as a boolean.
     let closed = unsafe {
@@ -211,8 +221,8 @@ fn transfer(
 ) -> Result<jlong, Fault> {
     let ids = ids()?;
     let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
-    let src_fd = pin(env, ids, src, FILE)?;
-    let dst_fd = pin(env, ids, dst, dst_kind)?;
+    let src_fd = pin(env, ids, src, FILE, Side::Source)?;
+    let dst_fd = pin(env, ids, dst, dst_kind, Side::Target)?;
     let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
         // The JDK checks the channels' modes before the arguments.
         check_access(src_fd.as_fd(), dst_fd.as_fd())?;
@@ -227,11 +237,13 @@ fn transfer(
         stop = ask_checkpoint(env, ids, src, dst);
         stop.is_none()
     };
-    // The JVM ignores SIGPIPE already, so no guard; the checkpoint notices an interrupt or a
-    // channel closed by another thread every few MiB.
+    // The JVM ignores SIGPIPE already, so no guard. The checkpoint notices an interrupt or a
+    // channel closed by another thread every few MiB, and every 50 ms while a write to a peer
+    // that stopped reading blocks (the watchdog's signal wakes it).
     let mut options = Options::default()
         .guard_sigpipe(false)
-        .checkpoint(&mut keep_going);
+        .checkpoint(&mut keep_going)
+        .wake_blocked_calls();
     // The Java side checked the channel's exact class: no need to fstat(2) what it is.
     if dst_kind == SOCKET {
         options = options.target_is(TargetKind::Socket);
@@ -304,8 +316,8 @@ pub extern "system" fn Java_dev_zerocopy_Native_checkAccess0<'local>(
 ) {
     env.with_env(|env| -> Result<(), Fault> {
         let ids = ids()?;
-        let src_fd = pin(env, ids, &src, FILE)?;
-        let dst_fd = pin(env, ids, &dst, dst_kind)?;
+        let src_fd = pin(env, ids, &src, FILE, Side::Source)?;
+        let dst_fd = pin(env, ids, &dst, dst_kind, Side::Target)?;
         check_access(src_fd.as_fd(), dst_fd.as_fd())?;
         Ok(())
     })

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -27,10 +28,12 @@ import org.junit.rules.TemporaryFolder;
 /**
  * A channel closed by another thread mid-transfer frees its fd number, and files opened right
  * after take it. The library must never write to those files nor read from them: it works on
- * its own duplicates of the descriptors (JDK 17's own transferTo has exactly this bug).
+ * its own duplicates of the descriptors (JDK 17's own transferTo has exactly this bug). 1000
+ * closes of each side, spread over the strategies, each once the peer has received its first
+ * bytes (so the transfer is under way) and after a random 0-2 ms more.
  */
 public class FdReuseStressTest {
-    private static final int ROUNDS = 100; // per strategy and side
+    private static final int ROUNDS = 250; // per strategy and side
     private static final int SIZE = 32 << 20;
     private static final int GRABBERS = 16;
 
@@ -66,6 +69,49 @@ public class FdReuseStressTest {
         return t;
     }
 
+    /** Reads everything in another thread, counting as it goes. */
+    private static final class Peer {
+        final AtomicLong received = new AtomicLong();
+        final Future<byte[]> bytes;
+
+        Peer(SocketChannel ch) {
+            bytes = drain(new java.nio.channels.ReadableByteChannel() {
+                @Override
+                public int read(java.nio.ByteBuffer dst) throws IOException {
+                    int n = ch.read(dst);
+                    if (n > 0) {
+                        received.addAndGet(n);
+                    }
+                    return n;
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return ch.isOpen();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    ch.close();
+                }
+            });
+        }
+
+        /** Waits for the first bytes, then a random 0-2 ms. */
+        void awaitTransferUnderWay(Random random) throws InterruptedException {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (received.get() == 0 && System.nanoTime() < deadline) {
+                Thread.yield();
+            }
+            Thread.sleep(random.nextInt(3));
+        }
+    }
+
+    /** Rounds whose close fell inside the transfer: the peer got some of the file, not all. */
+    private static int countMidTransfer(byte[] got, int counted) {
+        return got.length > 0 && got.length < SIZE ? counted + 1 : counted;
+    }
+
     private static void assertPrefixOfSource(byte[] got, String what) {
         assertTrue(what + ": more bytes than the file has", got.length <= SIZE);
         byte[] want = new byte[got.length];
@@ -76,16 +122,17 @@ public class FdReuseStressTest {
     @Test
     public void closingTheTargetNeverWritesToAFileThatReusedItsNumber() throws Exception {
         Random random = new Random(1);
+        int mid = 0;
         for (Strategy strategy : Fixtures.NATIVE_STRATEGIES) {
             for (int round = 0; round < ROUNDS; round++) {
                 String what = strategy + " round " + round;
                 SocketChannel[] pair = Fixtures.socketPair();
-                Future<byte[]> peer = drain(pair[1]);
+                Peer peer = new Peer(pair[1]);
                 List<FileChannel> grabbers = new ArrayList<>();
                 List<Path> grabbed = new ArrayList<>();
                 try (FileChannel in = FileChannel.open(source)) {
                     Thread t = sender(in, pair[0], strategy);
-                    Thread.sleep(random.nextInt(4));
+                    peer.awaitTransferUnderWay(random);
                     pair[0].close();
                     for (int i = 0; i < GRABBERS; i++) {
                         Path p = tmp.newFile().toPath();
@@ -103,24 +150,35 @@ public class FdReuseStressTest {
                     assertEquals(what + ": bytes went to a file that reused the target's number", 0, Files.size(p));
                     Files.delete(p);
                 }
-                assertPrefixOfSource(get(peer), what);
+                byte[] got = get(peer.bytes);
+                assertPrefixOfSource(got, what);
+                mid = countMidTransfer(got, mid);
             }
         }
+        assertMostlyMidTransfer(mid, "target");
+    }
+
+    /** Most closes must have hit a transfer in progress, or the test proves little. */
+    private static void assertMostlyMidTransfer(int mid, String side) {
+        int rounds = ROUNDS * Fixtures.NATIVE_STRATEGIES.size();
+        System.out.println("FdReuseStressTest: " + rounds + " closes of the " + side + ", " + mid + " mid-transfer");
+        assertTrue(mid + " of " + rounds + " closes fell inside a transfer", mid >= rounds / 2);
     }
 
     @Test
     public void closingTheSourceNeverReadsAFileThatReusedItsNumber() throws Exception {
         Random random = new Random(2);
+        int mid = 0;
         for (Strategy strategy : Fixtures.NATIVE_STRATEGIES) {
             for (int round = 0; round < ROUNDS; round++) {
                 String what = strategy + " round " + round;
                 SocketChannel[] pair = Fixtures.socketPair();
-                Future<byte[]> peer = drain(pair[1]);
+                Peer peer = new Peer(pair[1]);
                 List<FileChannel> grabbers = new ArrayList<>();
                 FileChannel in = FileChannel.open(source);
                 try {
                     Thread t = sender(in, pair[0], strategy);
-                    Thread.sleep(random.nextInt(4));
+                    peer.awaitTransferUnderWay(random);
                     in.close();
                     for (int i = 0; i < GRABBERS; i++) {
                         grabbers.add(FileChannel.open(poison));
@@ -133,8 +191,11 @@ public class FdReuseStressTest {
                         g.close();
                     }
                 }
-                assertPrefixOfSource(get(peer), what);
+                byte[] got = get(peer.bytes);
+                assertPrefixOfSource(got, what);
+                mid = countMidTransfer(got, mid);
             }
         }
+        assertMostlyMidTransfer(mid, "source");
     }
 }

@@ -162,6 +162,21 @@ public class TransferErrorsTest {
         }
     }
 
+    /** A peer that half-closed (shut its output) but reads on gets every byte. */
+    @Test
+    public void peerHalfClosed() throws Exception {
+        byte[] data = pattern(3 << 20, 9);
+        Path src = Fixtures.file(tmp, data);
+        SocketChannel[] pair = Fixtures.socketPair();
+        pair[1].shutdownOutput();
+        Future<byte[]> peer = drain(pair[1]);
+        try (FileChannel in = FileChannel.open(src); SocketChannel out = pair[0]) {
+            assertEquals(-1, out.read(ByteBuffer.allocate(1))); // the peer's FIN has arrived
+            assertEquals(data.length, ZeroCopy.transferTo(in, 0, data.length, out, strategy));
+        }
+        assertArrayEquals(data, get(peer));
+    }
+
     /** A peer that resets: an IOException (the class itself) with the system's text. */
     @Test
     public void peerReset() throws Exception {
