@@ -1,14 +1,17 @@
 //! File to a loopback TCP socket with a draining reader, per strategy, beside two reference loops
 //! written here with plain libc: `plain_sendfile` and `plain_read_write` (pread + send with the
 //! same buffer size as READ_WRITE). Also `rw_buffer`: the plain loop at several buffer sizes, the
-//! measurement behind `READ_WRITE_BUFFER`.
+//! measurement behind `READ_WRITE_BUFFER`. And `c_face`: one 4 KiB transfer to /dev/null through
+//! the core and through `zc_transfer_to`, whose private duplicates of both descriptors are the
+//! only difference (no socket, so no network noise in the comparison).
 //!
 //!   cargo bench --bench transfer                 # everything
 //!   cargo bench --bench transfer -- 'socket/'    # per-strategy groups only
+//!   cargo bench --bench transfer -- 'c_face/'
 
 mod common;
 
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::Duration;
 
 use common::{plain_read_write, plain_sendfile, source, Sink};
@@ -78,5 +81,43 @@ fn rw_buffer(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, socket, rw_buffer);
+fn c_face(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = source(&dir, 4096);
+    let devnull = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    let mut group = c.benchmark_group("c_face/4KiB-to-devnull");
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+    for strategy in [Strategy::Sendfile, Strategy::ReadWrite] {
+        group.bench_function(format!("core_{}", strategy.name()), |b| {
+            b.iter(|| {
+                let r = transfer_to(src.as_fd(), 0, 4096, devnull.as_fd(), strategy);
+                assert_eq!(r.unwrap().bytes, 4096);
+            })
+        });
+        group.bench_function(format!("zc_transfer_to_{}", strategy.name()), |b| {
+            b.iter(|| {
+                let mut n = 0;
+                // SAFETY: open descriptors and a valid out-pointer.
+                let rc = unsafe {
+                    zerocopy_nio::capi::zc_transfer_to(
+                        src.as_raw_fd(),
+                        0,
+                        4096,
+                        devnull.as_raw_fd(),
+                        strategy.code(),
+                        &mut n,
+                    )
+                };
+                assert_eq!((rc, n), (0, 4096));
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, socket, rw_buffer, c_face);
 criterion_main!(benches);
