@@ -121,10 +121,16 @@ public class StalledPeerTest {
             return this;
         }
 
-        /** Waits for it to end (it must: a hang fails here, not by the build's timeout). */
+        /**
+         * Waits for it to end (it must: a hang fails here, not by the build's timeout), and prints
+         * how long that took (`gradle test -i` shows it; not asserted, these machines are noisy).
+         */
         void ends(String after) throws InterruptedException {
+            long start = System.nanoTime();
             join(20_000);
             assertFalse(strategy + " to a " + targetKind + ": still blocked " + after, isAlive());
+            System.out.printf("StalledPeerTest: %s to a %s ended %d ms %s%n", strategy, targetKind,
+                    (System.nanoTime() - start) / 1_000_000, after);
         }
 
         /** JDK 25 after an async close: the bytes moved so far, or AsynchronousCloseException if none. */
