@@ -39,12 +39,13 @@ fn compile(source: &str, out: &Path, extra: &[&str]) {
     assert!(status.success(), "compiling {source} failed");
 }
 
-#[test]
-fn c_contract_under_sanitizers() {
+/// Compiles `tests/c/{name}.c` with AddressSanitizer and UndefinedBehaviorSanitizer, runs it with
+/// a temp directory, and returns its stdout once it exited 0 and reported " 0 failed".
+fn run_sanitized(name: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let exe = dir.path().join("contract");
+    let exe = dir.path().join(name);
     compile(
-        "tests/c/contract.c",
+        &format!("tests/c/{name}.c"),
         &exe,
         &["-fsanitize=address,undefined", "-fno-sanitize-recover=all"],
     );
@@ -53,38 +54,24 @@ fn c_contract_under_sanitizers() {
         .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "C contract failed:\n{stdout}\n{stderr}"
-    );
+    assert!(out.status.success(), "{name} failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("{name}: ")), "{stdout}");
     assert!(stdout.contains(" 0 failed"), "{stdout}");
+    stdout
+}
+
+#[test]
+fn c_contract_under_sanitizers() {
+    run_sanitized("contract");
 }
 
 /// Faults from C (tests/c/hardening.c): 1000 close races on each side, a peer that stops reading,
 /// half-close and reset, the source truncated/extended/deleted mid-transfer, no spare descriptor.
 #[test]
 fn c_faults_under_sanitizers() {
-    let dir = tempfile::tempdir().unwrap();
-    let exe = dir.path().join("hardening");
-    compile(
-        "tests/c/hardening.c",
-        &exe,
-        &["-fsanitize=address,undefined", "-fno-sanitize-recover=all"],
-    );
-    let out = Command::new(&exe)
-        .arg(dir.path())
-        .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "C faults failed:\n{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("hardening: ") && stdout.contains(" 0 failed"),
-        "{stdout}"
-    );
+    let stdout = run_sanitized("hardening");
     assert!(
         stdout.contains("1000 iterations x source and target, 2000 numbers reused"),
         "{stdout}"

@@ -75,25 +75,12 @@ public class FdReuseStressTest {
         final Future<byte[]> bytes;
 
         Peer(SocketChannel ch) {
-            bytes = drain(new java.nio.channels.ReadableByteChannel() {
-                @Override
-                public int read(java.nio.ByteBuffer dst) throws IOException {
-                    int n = ch.read(dst);
-                    if (n > 0) {
-                        received.addAndGet(n);
-                    }
-                    return n;
+            bytes = drain(ch, dst -> {
+                int n = ch.read(dst);
+                if (n > 0) {
+                    received.addAndGet(n);
                 }
-
-                @Override
-                public boolean isOpen() {
-                    return ch.isOpen();
-                }
-
-                @Override
-                public void close() throws IOException {
-                    ch.close();
-                }
+                return n;
             });
         }
 

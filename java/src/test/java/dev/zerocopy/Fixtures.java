@@ -79,6 +79,31 @@ final class Fixtures {
         return READERS.submit(reader);
     }
 
+    /** One read of a peer that does something more: counts, slows down. */
+    interface Read {
+        int read(ByteBuffer dst) throws IOException;
+    }
+
+    /** Reads `ch` to its end in another thread, each read through `read`. */
+    static Future<byte[]> drain(SocketChannel ch, Read read) {
+        return drain(new java.nio.channels.ReadableByteChannel() {
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                return read.read(dst);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return ch.isOpen();
+            }
+
+            @Override
+            public void close() throws IOException {
+                ch.close();
+            }
+        });
+    }
+
     static byte[] get(Future<byte[]> f) throws Exception {
         return f.get(60, TimeUnit.SECONDS);
     }

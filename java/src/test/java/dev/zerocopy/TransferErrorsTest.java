@@ -290,32 +290,19 @@ public class TransferErrorsTest {
 
     /** Reads everything, 64 KiB at a time with a pause: a live peer that never lets the sender finish soon. */
     private static Future<byte[]> slowReader(SocketChannel peer) {
-        return drain(new java.nio.channels.ReadableByteChannel() {
-            @Override
-            public int read(ByteBuffer dst) throws IOException {
-                try {
-                    Thread.sleep(1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                ByteBuffer limited = dst.duplicate();
-                limited.limit(Math.min(dst.limit(), dst.position() + (64 << 10)));
-                int n = peer.read(limited);
-                if (n > 0) {
-                    dst.position(dst.position() + n);
-                }
-                return n;
+        return drain(peer, dst -> {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public boolean isOpen() {
-                return peer.isOpen();
+            ByteBuffer limited = dst.duplicate();
+            limited.limit(Math.min(dst.limit(), dst.position() + (64 << 10)));
+            int n = peer.read(limited);
+            if (n > 0) {
+                dst.position(dst.position() + n);
             }
-
-            @Override
-            public void close() throws IOException {
-                peer.close();
-            }
+            return n;
         });
     }
 }
