@@ -388,6 +388,7 @@ int main(int argc, char **argv) {
     dir = argv[1];
     int iterations = argc > 2 ? atoi(argv[2]) : 1000;
     signal(SIGPIPE, SIG_DFL);
+    alarm(600); /* a transfer that never returns kills the test (SIGALRM) instead of hanging CI */
     for (size_t i = 0; i < SIZE; i++) data[i] = (unsigned char)(i * 2654435761u >> 13);
 
     test_close_races(iterations);
