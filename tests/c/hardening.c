@@ -156,7 +156,8 @@ static void on_signal(int sig) {
 }
 
 /* Blocking target: the call blocks until a signal (handled without SA_RESTART) interrupts it.
- * Signalled every 10 ms, as the JDK does, it returns the bytes moved, or EINTR if none. */
+ * Signalled every 10 ms until it returns (the JDK re-signals its own threads too), it returns the
+ * bytes moved, or EINTR if none. */
 static void test_stalled_peer_blocking(void) {
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
