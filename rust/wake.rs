@@ -25,8 +25,8 @@ use crate::sys::{self, Thread};
 pub const WAKE_INTERVAL: Duration = Duration::from_millis(50);
 
 struct Entry {
-    id: u64,
     thread: Thread,
+    /// Shared with the registration's [`Watch`], and what identifies the entry.
     poked: Arc<AtomicBool>,
     /// Registered at the watchdog's previous look: signalled from this one on.
     seen: bool,
@@ -35,7 +35,6 @@ struct Entry {
 #[derive(Default)]
 struct Registry {
     entries: Vec<Entry>,
-    next_id: u64,
     /// The watchdog waits for the registry to fill (and must be notified).
     idle: bool,
 }
@@ -103,7 +102,6 @@ fn watchdog() -> Option<&'static Watchdog> {
 /// The calling thread's registration: woken while it lives, removed on drop.
 pub struct Watch {
     dog: &'static Watchdog,
-    id: u64,
     poked: Arc<AtomicBool>,
 }
 
@@ -114,10 +112,7 @@ impl Watch {
         let dog = watchdog()?;
         let poked = Arc::new(AtomicBool::new(false));
         let mut registry = dog.lock();
-        let id = registry.next_id;
-        registry.next_id += 1;
         registry.entries.push(Entry {
-            id,
             thread: sys::current_thread(),
             poked: Arc::clone(&poked),
             seen: false,
@@ -126,7 +121,7 @@ impl Watch {
             registry.idle = false;
             dog.filled.notify_one();
         }
-        Some(Watch { dog, id, poked })
+        Some(Watch { dog, poked })
     }
 
     /// Whether the watchdog woke this thread since the last call.
@@ -137,6 +132,9 @@ impl Watch {
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        self.dog.lock().entries.retain(|e| e.id != self.id);
+        self.dog
+            .lock()
+            .entries
+            .retain(|e| !Arc::ptr_eq(&e.poked, &self.poked));
     }
 }
