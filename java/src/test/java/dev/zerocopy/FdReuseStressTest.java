@@ -108,7 +108,21 @@ public class FdReuseStressTest {
 
     @Test
     public void closingTheTargetNeverWritesToAFileThatReusedItsNumber() throws Exception {
-        Random random = new Random(1);
+        closeRaces(true, 1);
+    }
+
+    @Test
+    public void closingTheSourceNeverReadsAFileThatReusedItsNumber() throws Exception {
+        closeRaces(false, 2);
+    }
+
+    /**
+     * ROUNDS per strategy: close the target (then open new empty files for writing, which must stay
+     * empty) or the source (then open the poison file for reading, whose bytes must never reach the
+     * peer) while a transfer runs.
+     */
+    private void closeRaces(boolean closeTarget, long seed) throws Exception {
+        Random random = new Random(seed);
         int mid = 0;
         for (Strategy strategy : Fixtures.NATIVE_STRATEGIES) {
             for (int round = 0; round < ROUNDS; round++) {
@@ -117,18 +131,25 @@ public class FdReuseStressTest {
                 Peer peer = new Peer(pair[1]);
                 List<FileChannel> grabbers = new ArrayList<>();
                 List<Path> grabbed = new ArrayList<>();
-                try (FileChannel in = FileChannel.open(source)) {
+                FileChannel in = FileChannel.open(source);
+                try {
                     Thread t = sender(in, pair[0], strategy);
                     peer.awaitTransferUnderWay(random);
-                    pair[0].close();
+                    (closeTarget ? pair[0] : in).close();
                     for (int i = 0; i < GRABBERS; i++) {
-                        Path p = tmp.newFile().toPath();
-                        grabbed.add(p);
-                        grabbers.add(FileChannel.open(p, StandardOpenOption.WRITE));
+                        if (closeTarget) {
+                            Path p = tmp.newFile().toPath();
+                            grabbed.add(p);
+                            grabbers.add(FileChannel.open(p, StandardOpenOption.WRITE));
+                        } else {
+                            grabbers.add(FileChannel.open(poison));
+                        }
                     }
                     t.join(30_000);
                     assertFalse(what + ": the sender hangs", t.isAlive());
                 } finally {
+                    in.close();
+                    pair[0].close();
                     for (FileChannel g : grabbers) {
                         g.close();
                     }
@@ -142,47 +163,10 @@ public class FdReuseStressTest {
                 mid = countMidTransfer(got, mid);
             }
         }
-        assertMostlyMidTransfer(mid, "target");
-    }
-
-    /** Most closes must have hit a transfer in progress, or the test proves little. */
-    private static void assertMostlyMidTransfer(int mid, String side) {
         int rounds = ROUNDS * Fixtures.NATIVE_STRATEGIES.size();
+        String side = closeTarget ? "target" : "source";
         System.out.println("FdReuseStressTest: " + rounds + " closes of the " + side + ", " + mid + " mid-transfer");
+        // Most closes must have hit a transfer in progress, or the test proves little.
         assertTrue(mid + " of " + rounds + " closes fell inside a transfer", mid >= rounds / 2);
-    }
-
-    @Test
-    public void closingTheSourceNeverReadsAFileThatReusedItsNumber() throws Exception {
-        Random random = new Random(2);
-        int mid = 0;
-        for (Strategy strategy : Fixtures.NATIVE_STRATEGIES) {
-            for (int round = 0; round < ROUNDS; round++) {
-                String what = strategy + " round " + round;
-                SocketChannel[] pair = Fixtures.socketPair();
-                Peer peer = new Peer(pair[1]);
-                List<FileChannel> grabbers = new ArrayList<>();
-                FileChannel in = FileChannel.open(source);
-                try {
-                    Thread t = sender(in, pair[0], strategy);
-                    peer.awaitTransferUnderWay(random);
-                    in.close();
-                    for (int i = 0; i < GRABBERS; i++) {
-                        grabbers.add(FileChannel.open(poison));
-                    }
-                    t.join(30_000);
-                    assertFalse(what + ": the sender hangs", t.isAlive());
-                } finally {
-                    pair[0].close();
-                    for (FileChannel g : grabbers) {
-                        g.close();
-                    }
-                }
-                byte[] got = get(peer.bytes);
-                assertPrefixOfSource(got, what);
-                mid = countMidTransfer(got, mid);
-            }
-        }
-        assertMostlyMidTransfer(mid, "source");
     }
 }
