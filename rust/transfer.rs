@@ -41,6 +41,10 @@ pub enum TargetKind {
     Socket,
     /// The writing end of a pipe.
     Pipe,
+    /// A file (regular, or a device such as `/dev/null`). Spares the fast path's `fstat(2)`; an
+    /// `O_APPEND` file is still found out (sendfile refuses it, and the transfer is then planned
+    /// from what `fstat(2)` and `fcntl(2)` say).
+    File,
 }
 
 /// Settings that differ between the faces.
@@ -161,21 +165,98 @@ pub fn transfer_to_with(
     count: u64,
     dst: BorrowedFd<'_>,
     strategy: Strategy,
-    options: Options<'_>,
+    mut options: Options<'_>,
 ) -> Result<Transferred, Error> {
-    let mut job = Job {
-        src,
-        dst,
-        position,
-        count: 0,
-        size_known: true,
-        dst_socket: false,
-        syscalls: 0,
-        bytes: 0,
-        checked_at: 0,
-        watch: None,
-        checkpoint: options.checkpoint,
+    let mut syscalls = 0;
+    if matches!(strategy, Strategy::Auto | Strategy::Sendfile)
+        && count > 0
+        && position <= MAX_OFFSET
+        && !SENDFILE_MISSING.load(Ordering::Relaxed)
+    {
+        match sendfile_first(src, position, count, dst, &mut options) {
+            Attempt::Done(result) => return result,
+            Attempt::Classify { calls } => syscalls = calls,
+        }
+    }
+    transfer_classified(src, position, count, dst, strategy, options, syscalls)
+}
+
+/// How the sendfile-first attempt ended.
+enum Attempt {
+    /// The transfer is over: this is its result.
+    Done(Result<Transferred, Error>),
+    /// Nothing moved, and what went wrong depends on what the descriptors are: classify them
+    /// and plan the transfer (`calls` kernel calls were spent finding that out).
+    Classify { calls: u64 },
+}
+
+/// The common case in the fewest kernel calls: sendfile straight away, with no `fstat(2)` of the
+/// source (sendfile stops at its end by itself, so the clamp to its size needs no size) and none
+/// of the target when the caller knows what it is. Whatever needs the size or the kinds (the
+/// source at or past its end, a `/proc` file, an `O_APPEND` target, a directory, a pipe as
+/// source, a kernel without sendfile) shows as sendfile moving nothing, and goes to
+/// [`transfer_classified`], which asks.
+fn sendfile_first(
+    src: BorrowedFd<'_>,
+    position: u64,
+    count: u64,
+    dst: BorrowedFd<'_>,
+    options: &mut Options<'_>,
+) -> Attempt {
+    let mut job = Job::new(src, dst, position, options.checkpoint.take());
+    let dst_kind = match options.target {
+        Some(TargetKind::Socket) => FileKind::Socket,
+        Some(TargetKind::Pipe) => FileKind::Fifo,
+        Some(TargetKind::File) => FileKind::Regular,
+        None => match job.call(Call::Fstat, Side::Target, || sys::fstat(dst)) {
+            Ok(stat) if stat.kind != FileKind::Directory => stat.kind,
+            _ => {
+                options.checkpoint = job.checkpoint.take();
+                return Attempt::Classify {
+                    calls: job.syscalls,
+                };
+            }
+        },
     };
+    job.count = (MAX_OFFSET - position).min(count);
+    job.size_known = false; // the end of the source ends the loop
+    job.dst_socket = dst_kind == FileKind::Socket;
+    let result = job.run(Strategy::Sendfile, dst_kind, options);
+    let classify = match &result {
+        _ if job.bytes > 0 => false,
+        // Nothing to send at `position`: past the end, truncated, or a file of unknown size.
+        Ok(()) => job.ended_at_start,
+        Err(e) => matches!(
+            errno_of(e),
+            Some(libc::EINVAL | libc::ESPIPE | libc::EISDIR | libc::EBADF)
+                | Some(libc::ENOSYS | libc::EOPNOTSUPP | libc::EXDEV)
+        ),
+    };
+    if classify {
+        options.checkpoint = job.checkpoint.take();
+        return Attempt::Classify {
+            calls: job.syscalls,
+        };
+    }
+    Attempt::Done(match result {
+        Err(e) if job.bytes == 0 => Err(e),
+        _ => Ok(job.done(Strategy::Sendfile)),
+    })
+}
+
+/// The transfer planned from what the descriptors are: `fstat(2)` of both, the target's
+/// `O_APPEND` flag, the source's size. `syscalls` were made before (by [`sendfile_first`]).
+fn transfer_classified(
+    src: BorrowedFd<'_>,
+    position: u64,
+    count: u64,
+    dst: BorrowedFd<'_>,
+    strategy: Strategy,
+    options: Options<'_>,
+    syscalls: u64,
+) -> Result<Transferred, Error> {
+    let mut job = Job::new(src, dst, position, options.checkpoint);
+    job.syscalls = syscalls;
     let src_stat = job.call(Call::Fstat, Side::Source, || sys::fstat(src))?;
     job.size_known = match src_stat.kind {
         FileKind::Regular => src_stat.size > 0,
@@ -198,18 +279,12 @@ pub fn transfer_to_with(
             kind: FileKind::Fifo,
             size: 0,
         },
-        None => job.call(Call::Fstat, Side::Target, || sys::fstat(dst))?,
+        Some(TargetKind::File) | None => job.call(Call::Fstat, Side::Target, || sys::fstat(dst))?,
     };
     if dst_stat.kind == FileKind::Directory {
         return Err(bad(Side::Target, "a directory", libc::EISDIR));
     }
     job.dst_socket = dst_stat.kind == FileKind::Socket;
-    let dst_append = dst_stat.kind == FileKind::Regular
-        && job
-            .call(Call::Fcntl, Side::Target, || sys::status_flags(dst))?
-            .append;
-
-    let planned = plan(strategy, job.size_known, dst_append)?;
     job.count = if position > MAX_OFFSET {
         0
     } else if job.size_known {
@@ -217,31 +292,29 @@ pub fn transfer_to_with(
     } else {
         (MAX_OFFSET - position).min(count)
     };
+    let dst_append = dst_stat.kind == FileKind::Regular
+        && job
+            .call(Call::Fcntl, Side::Target, || sys::status_flags(dst))?
+            .append;
     if job.count == 0 {
-        return Ok(job.done(planned));
+        // Nothing would move, and transferTo returns 0 then whatever the channels: a strategy
+        // that could not apply is refused only where bytes would move.
+        return Ok(job.done(plan(strategy, job.size_known, dst_append).unwrap_or(strategy)));
     }
-
-    // Only sendfile to a socket and write(2) to a pipe can raise SIGPIPE: the other socket
-    // writes use send(MSG_NOSIGNAL). The guard is not free: besides three calls per transfer,
-    // read/write to a socket measured 5-10% slower at 1-16 MiB with SIGPIPE blocked
-    // (benches/interleaved.rs), so it is raised only where it is needed.
-    let sigpipe_possible = match dst_stat.kind {
-        FileKind::Fifo => true,
-        FileKind::Socket => planned == Strategy::Sendfile,
-        _ => false,
+    let planned = match plan(strategy, job.size_known, dst_append) {
+        Ok(planned) => planned,
+        // A source of unknown size may have nothing at `position` (an empty file).
+        Err(_) if !job.size_known && job.nothing_at_position()? => {
+            return Ok(job.done(strategy));
+        }
+        Err(e) => return Err(e),
     };
-    let _guard = (options.guard_sigpipe && sigpipe_possible).then(sys::SigpipeGuard::new);
-    // Only a regular file never blocks for good.
-    if options.wake && job.checkpoint.is_some() && dst_stat.kind != FileKind::Regular {
-        job.watch = Watch::start();
-    }
 
-    let result = match planned {
-        Strategy::Sendfile => job.sendfile(),
-        Strategy::Mmap => job.mmap(),
-        _ => job.read_write(),
+    let options = Options {
+        checkpoint: None,
+        ..options
     };
-    match result {
+    match job.run(planned, dst_stat.kind, &options) {
         Ok(()) => Ok(job.done(planned)),
         Err(_) if job.bytes > 0 => Ok(job.done(planned)),
         Err(e)
@@ -250,7 +323,7 @@ pub fn transfer_to_with(
             if errno_of(&e) == Some(libc::ENOSYS) {
                 SENDFILE_MISSING.store(true, Ordering::Relaxed);
             }
-            match job.read_write() {
+            match job.run(Strategy::ReadWrite, dst_stat.kind, &options) {
                 Err(e) if job.bytes == 0 => Err(e),
                 _ => Ok(job.done(Strategy::ReadWrite)),
             }
@@ -326,6 +399,9 @@ struct Job<'fd, 'cp> {
     /// The wake-up registration, while a blocked call must not block for good.
     watch: Option<Watch>,
     checkpoint: Option<&'cp mut dyn FnMut() -> bool>,
+    /// The first read of the source returned nothing (sendfile or pread returned 0 at
+    /// `position`).
+    ended_at_start: bool,
 }
 
 /// How a kernel call on the write side ended, for the loops.
@@ -335,7 +411,70 @@ enum Wrote {
     WouldBlock,
 }
 
-impl Job<'_, '_> {
+impl<'fd, 'cp> Job<'fd, 'cp> {
+    fn new(
+        src: BorrowedFd<'fd>,
+        dst: BorrowedFd<'fd>,
+        position: u64,
+        checkpoint: Option<&'cp mut dyn FnMut() -> bool>,
+    ) -> Self {
+        Job {
+            src,
+            dst,
+            position,
+            count: 0,
+            size_known: true,
+            dst_socket: false,
+            syscalls: 0,
+            bytes: 0,
+            checked_at: 0,
+            watch: None,
+            checkpoint,
+            ended_at_start: false,
+        }
+    }
+
+    /// Runs `strategy` (never AUTO) to a target of kind `dst_kind`, with the SIGPIPE guard and
+    /// the wake-ups that kind and `options` ask for.
+    fn run(
+        &mut self,
+        strategy: Strategy,
+        dst_kind: FileKind,
+        options: &Options<'_>,
+    ) -> Result<(), Error> {
+        let Options {
+            guard_sigpipe,
+            wake,
+            ..
+        } = *options;
+        // Only sendfile to a socket and write(2) to a pipe can raise SIGPIPE: the other socket
+        // writes use send(MSG_NOSIGNAL). The guard is not free: besides three calls per
+        // transfer, read/write to a socket measured 5-10% slower at 1-16 MiB with SIGPIPE
+        // blocked (benches/interleaved.rs), so it is raised only where it is needed.
+        let sigpipe_possible = match dst_kind {
+            FileKind::Fifo => true,
+            FileKind::Socket => strategy == Strategy::Sendfile,
+            _ => false,
+        };
+        let _guard = (guard_sigpipe && sigpipe_possible).then(sys::SigpipeGuard::new);
+        // Only a file never blocks for good.
+        if wake
+            && self.checkpoint.is_some()
+            && self.watch.is_none()
+            && !matches!(
+                dst_kind,
+                FileKind::Regular | FileKind::CharDevice | FileKind::BlockDevice
+            )
+        {
+            self.watch = Watch::start();
+        }
+        match strategy {
+            Strategy::Sendfile => self.sendfile(),
+            Strategy::Mmap => self.mmap(),
+            _ => self.read_write(),
+        }
+    }
+
     /// Runs the checkpoint once [`CHECKPOINT_BYTES`] have moved since it last ran, or when the
     /// watchdog woke a blocked call.
     fn checkpoint(&mut self) -> Result<(), Error> {
@@ -422,7 +561,8 @@ impl Job<'_, '_> {
     }
 
     /// A read that returned 0 bytes: the end of a source of unknown size, or a truncation.
-    fn source_ended(&self) -> Result<(), Error> {
+    fn source_ended(&mut self) -> Result<(), Error> {
+        self.ended_at_start = self.bytes == 0;
         if self.size_known {
             Err(Error::SourceEnded {
                 offset: self.offset(),
@@ -430,6 +570,15 @@ impl Job<'_, '_> {
         } else {
             Ok(())
         }
+    }
+
+    /// Whether the source has no byte at `position`: one probe byte, for a source whose size
+    /// says nothing (0 for a `/proc` file as for an empty one).
+    fn nothing_at_position(&mut self) -> Result<bool, Error> {
+        let (src, position) = (self.src, self.position);
+        let mut probe = sys::ReadBuffer::with_capacity(1);
+        let n = self.call(Call::Pread, Side::Source, || probe.pread(src, 1, position))?;
+        Ok(n == 0)
     }
 
     fn sendfile(&mut self) -> Result<(), Error> {
@@ -484,10 +633,7 @@ impl Job<'_, '_> {
         if !self.size_known {
             // A source reporting size 0 is either empty or of unknown length (/proc, a device):
             // one probe byte tells which, and only the empty one has anything to map (nothing).
-            let (src, position) = (self.src, self.position);
-            let mut probe = sys::ReadBuffer::with_capacity(1);
-            let n = self.call(Call::Pread, Side::Source, || probe.pread(src, 1, position))?;
-            if n == 0 {
+            if self.nothing_at_position()? {
                 return Ok(());
             }
             return Err(Error::Unsupported {
@@ -500,9 +646,16 @@ impl Job<'_, '_> {
             self.checkpoint()?;
             let len = self.remaining().min(MMAP_WINDOW as u64) as usize;
             let offset = self.offset();
-            let map = self.call(Call::Mmap, Side::Source, || {
-                sys::Mapping::new(src, offset, len)
-            })?;
+            let map = self
+                .call(Call::Mmap, Side::Source, || {
+                    sys::Mapping::new(src, offset, len)
+                })
+                .map_err(|e| match errno_of(&e) {
+                    // mmap(2)'s word for a descriptor not open for reading; the other paths'
+                    // (and the contract's) is EBADF.
+                    Some(libc::EACCES) => Error::AccessMode { side: Side::Source },
+                    _ => e,
+                })?;
             self.syscalls += 1; // the munmap when `map` drops
             let mut done = 0;
             while done < len {

@@ -53,7 +53,13 @@ fn contract(strategy: Strategy, kind: Kind) {
             let what =
                 format!("{strategy} to {kind:?}, size {size}, position {position}, count {count}");
             let target = Target::new(kind);
-            if strategy == Strategy::Sendfile && kind == Kind::AppendFile {
+            let expected = if position >= size as u64 {
+                0
+            } else {
+                count.min(size as u64 - position)
+            };
+            // Refused only where bytes would move: transferTo returns 0 for the rest.
+            if strategy == Strategy::Sendfile && kind == Kind::AppendFile && expected > 0 {
                 let err =
                     transfer_to(src.fd(), position, count, target.fd(), strategy).unwrap_err();
                 assert!(matches!(err, Error::Unsupported { .. }), "{what}: {err}");
@@ -64,11 +70,6 @@ fn contract(strategy: Strategy, kind: Kind) {
                 );
                 continue;
             }
-            let expected = if position >= size as u64 {
-                0
-            } else {
-                count.min(size as u64 - position)
-            };
             let (n, reports) = transfer_all(
                 src.fd(),
                 position,
@@ -286,7 +287,8 @@ fn more_than_2_gib_in_one_call_to_dev_null() {
     for strategy in Strategy::ALL {
         let r = transfer_to(src.as_fd(), GIB + 7, count, devnull.as_fd(), strategy).unwrap();
         assert_eq!(r.bytes, count, "{strategy}");
-        assert!(r.syscalls >= 4, "{strategy}: {r:?}");
+        // At least two calls that move bytes, and the target's fstat.
+        assert!(r.syscalls >= 3, "{strategy}: {r:?}");
     }
 }
 

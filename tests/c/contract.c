@@ -147,6 +147,16 @@ static void test_bad_input(int src, const char *dir) {
         EXPECT_ERR(zc_transfer_to(wo, 0, 10, dst, STRATEGIES[i], &out), EBADF);
         EXPECT_ERR(zc_transfer_to(src, 0, 10, ro, STRATEGIES[i], &out), EBADF);
     }
+    /* A write-only source with content: EBADF for every strategy (mmap's own word is EACCES). */
+    char wo_path[4096];
+    snprintf(wo_path, sizeof wo_path, "%s/write-only-source", dir);
+    int wo_src = open(wo_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (wo_src < 0 || write(wo_src, "0123456789abcdef", 16) != 16) exit(2);
+    for (size_t i = 0; i < NSTRATEGIES; i++) {
+        EXPECT_ERR(zc_transfer_to(wo_src, 0, 10, dst, STRATEGIES[i], &out), EBADF);
+    }
+    close(wo_src);
+    unlink(wo_path);
     struct stat st;
     CHECK(fstat(dst, &st) == 0 && st.st_size == 0, "a failed call wrote %lld bytes",
           (long long)st.st_size);
