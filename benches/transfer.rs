@@ -1,9 +1,9 @@
 //! File to a loopback TCP socket with a draining reader, per strategy, beside two reference loops
 //! written here with plain libc: `plain_sendfile` and `plain_read_write` (pread + send with the
 //! same buffer size as READ_WRITE). Also `rw_buffer`: the plain loop at several buffer sizes, the
-//! measurement behind `READ_WRITE_BUFFER`. And `c_face`: one 4 KiB transfer to /dev/null through
-//! the core and through `zc_transfer_to`, whose private duplicates of both descriptors are the
-//! only difference (no socket, so no network noise in the comparison).
+//! measurement behind `READ_WRITE_BUFFER`. And `c_face`: one 4 KiB transfer to /dev/null by a
+//! bare `sendfile`, through the core and through `zc_transfer_to`, whose private duplicates of
+//! both descriptors are the only difference from the core (no socket, so no network noise).
 //!
 //!   cargo bench --bench transfer                 # everything
 //!   cargo bench --bench transfer -- 'socket/'    # per-strategy groups only
@@ -91,6 +91,10 @@ fn c_face(c: &mut Criterion) {
     let mut group = c.benchmark_group("c_face/4KiB-to-devnull");
     group.warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(3));
+    // The floor: what a C program's own sendfile costs, with no contract around it.
+    group.bench_function("plain_sendfile", |b| {
+        b.iter(|| plain_sendfile(src.as_fd(), devnull.as_fd(), 4096))
+    });
     for strategy in [Strategy::Sendfile, Strategy::ReadWrite] {
         group.bench_function(format!("core_{}", strategy.name()), |b| {
             b.iter(|| {

@@ -1,6 +1,7 @@
 package dev.zerocopy;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import dev.zerocopy.compare.Compare;
@@ -11,6 +12,12 @@ import java.io.File;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.imageio.ImageIO;
 
@@ -18,24 +25,23 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** `compare --quick` produces the table, the JSON and the chart, with every path and target (never timings). */
+/**
+ * `compare --quick` produces the table, the per-call table at 4 KiB, the JSON and the chart, with
+ * every path and target (never timings).
+ */
 public class CompareTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
     private static final String[] PATHS = {"AUTO", "SENDFILE", "MMAP", "READ_WRITE", "JDK", "STREAM"};
-    private static final String[] TARGETS = {"socket", "file", "pipe"};
+    private static final String[] TARGETS = {"socket", "file", "pipe", "devnull"};
+    private static final String PER_CALL = "ns per call at 4KiB: ";
+    private static final String NUMBER = "[0-9]+(?:\\.[0-9]+)?(?:e[+-]?[0-9]+)?";
 
     @Test
     public void quickRunWritesTableJsonAndChart() throws Exception {
         File out = tmp.newFolder("out");
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int status;
-        try (PrintStream ps = new PrintStream(captured, true, "UTF-8")) {
-            status = Compare.run(ps, "--quick", "--out", out.getPath());
-        }
-        String table = new String(captured.toByteArray(), StandardCharsets.UTF_8);
-        assertEquals(table, 0, status);
+        String table = run("--quick", "--out", out.getPath());
         for (String target : TARGETS) {
             assertTrue(table, table.contains("\n" + target + ": "));
         }
@@ -46,6 +52,7 @@ public class CompareTest {
             assertTrue(size, table.contains("\n  " + size + " "));
         }
         assertTrue(table, table.contains("AUTO ran: 4KiB SENDFILE"));
+        assertPerCallTable(table, TARGETS, PATHS, new String[] {"AUTO", "SENDFILE"});
 
         String json = new String(Files.readAllBytes(new File(out, "compare.json").toPath()), StandardCharsets.UTF_8);
         assertTrue(json, json.contains("\"machine\": {\"cpu\": "));
@@ -57,11 +64,105 @@ public class CompareTest {
                 }
             }
         }
-        assertEquals(3 * 6 * 3, json.split("\"gbps\": \\{\"median\": ").length - 1);
+        assertEquals(4 * 6 * 3, json.split("\"gbps\": \\{\"median\": ").length - 1);
+        assertPerCallJson(json, TARGETS, PATHS, new String[] {"AUTO", "SENDFILE"});
 
         BufferedImage chart = ImageIO.read(new File(out, "compare.png"));
-        assertEquals(3 * 640, chart.getWidth());
+        assertEquals(4 * 640, chart.getWidth());
         assertEquals(480, chart.getHeight());
+    }
+
+    /** The per-call table follows the run's targets and paths, and is there only when 4 KiB is. */
+    @Test
+    public void perCallTableFollowsTheRun() throws Exception {
+        File out = tmp.newFolder("subset");
+        String[] targets = {"devnull", "pipe"};
+        String[] paths = {"JDK", "AUTO"};
+        String table = run("--quick", "--targets", "devnull,pipe", "--paths", "JDK,AUTO", "--sizes", "64k,4k",
+                "--out", out.getPath());
+        assertPerCallTable(table, targets, paths, new String[] {"AUTO"});
+        assertFalse(table, table.contains("JDK/SENDFILE"));
+        String json = new String(Files.readAllBytes(new File(out, "compare.json").toPath()), StandardCharsets.UTF_8);
+        assertPerCallJson(json, targets, paths, new String[] {"AUTO"});
+        assertFalse(json, json.contains("jdk_over_sendfile"));
+
+        table = run("--quick", "--targets", "devnull", "--sizes", "64k", "--out", out.getPath());
+        assertFalse(table, table.contains(PER_CALL));
+        json = new String(Files.readAllBytes(new File(out, "compare.json").toPath()), StandardCharsets.UTF_8);
+        assertTrue(json, json.contains("\"ns_per_call_4k\": null"));
+    }
+
+    /** Runs compare, expects exit status 0, returns what it printed. */
+    private static String run(String... args) throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream ps = new PrintStream(captured, true, "UTF-8")) {
+            status = Compare.run(ps, args);
+        }
+        String table = new String(captured.toByteArray(), StandardCharsets.UTF_8);
+        assertEquals(table, 0, status);
+        return table;
+    }
+
+    /**
+     * The "ns per call at 4KiB" table: a header with a column per path then JDK/X per ratio, a row
+     * per target with a positive whole number of ns per path and a positive ratio per ratio.
+     */
+    private static void assertPerCallTable(String table, String[] targets, String[] paths, String[] ratios) {
+        int at = table.indexOf("\n" + PER_CALL);
+        assertTrue(table, at >= 0);
+        assertEquals(table, at, table.lastIndexOf("\n" + PER_CALL));
+        String[] lines = table.substring(at + 1).split("\n");
+        List<String> header = new ArrayList<>();
+        header.add("ns/call");
+        header.addAll(Arrays.asList(paths));
+        for (String r : ratios) {
+            header.add("JDK/" + r);
+        }
+        assertEquals(table, header, Arrays.asList(lines[1].trim().split(" +")));
+        for (int t = 0; t < targets.length; t++) {
+            String[] cols = lines[2 + t].trim().split(" +");
+            assertEquals(lines[2 + t], 1 + paths.length + ratios.length, cols.length);
+            assertEquals(lines[2 + t], targets[t], cols[0]);
+            for (int i = 1; i < cols.length; i++) {
+                assertTrue(lines[2 + t], cols[i].matches(i <= paths.length ? "[0-9]+" : "[0-9]+\\.[0-9]{2}"));
+                assertTrue(lines[2 + t], Double.parseDouble(cols[i]) > 0);
+            }
+        }
+        assertTrue(table, lines[2 + targets.length].startsWith("  JDK/X: ") || ratios.length == 0);
+    }
+
+    /**
+     * compare.json's "ns_per_call_4k": size 4096, then per target in order, a positive median ns per
+     * path, a positive jdk_over_X per ratio and per-batch samples per path.
+     */
+    private static void assertPerCallJson(String json, String[] targets, String[] paths, String[] ratios) {
+        int at = json.indexOf("\"ns_per_call_4k\": {\"size\": 4096, ");
+        assertTrue(json, at >= 0);
+        String perCall = json.substring(at);
+        int from = 0;
+        for (String target : targets) {
+            StringBuilder row = new StringBuilder("\\{\"target\": \"" + target + "\", \"ns\": \\{");
+            for (int i = 0; i < paths.length; i++) {
+                row.append(i == 0 ? "" : ", ").append('"').append(paths[i]).append("\": (" + NUMBER + ")");
+            }
+            row.append("\\}");
+            for (String r : ratios) {
+                row.append(", \"jdk_over_").append(r.toLowerCase(Locale.ROOT)).append("\": (" + NUMBER + ")");
+            }
+            row.append(", \"samples\": \\{");
+            for (int i = 0; i < paths.length; i++) {
+                row.append(i == 0 ? "" : ", ").append('"').append(paths[i]).append("\": \\[" + NUMBER + "(?:, " + NUMBER + ")*\\]");
+            }
+            row.append("\\}\\}");
+            Matcher m = Pattern.compile(row.toString()).matcher(perCall);
+            assertTrue(target + " in " + perCall, m.find(from));
+            from = m.end();
+            for (int g = 1; g <= m.groupCount(); g++) {
+                assertTrue(m.group(), Double.parseDouble(m.group(g)) > 0);
+            }
+        }
+        assertTrue(perCall, perCall.substring(from).matches("(?s)\\s*\\]\\}\\s*\\}\\s*"));
     }
 
     @Test

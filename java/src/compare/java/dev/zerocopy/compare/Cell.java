@@ -45,10 +45,29 @@ final class Cell {
         return s;
     }
 
-    double median() {
-        List<Double> s = sorted();
+    private static double median(List<Double> samples) {
+        List<Double> s = new ArrayList<>(samples);
+        Collections.sort(s);
         int n = s.size();
         return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    double median() {
+        return median(gbps);
+    }
+
+    /** Nanoseconds per transfer of {@link #size} bytes, one sample per batch (a batch's wall time / its transfers). */
+    List<Double> nsPerTransfer() {
+        List<Double> ns = new ArrayList<>();
+        for (double g : gbps) {
+            ns.add(size / g); // g is bytes per ns
+        }
+        return ns;
+    }
+
+    /** The median over the batches of {@link #nsPerTransfer}. */
+    double medianNsPerTransfer() {
+        return median(nsPerTransfer());
     }
 
     double min() {

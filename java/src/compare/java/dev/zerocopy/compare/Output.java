@@ -26,7 +26,7 @@ import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-/** The three outputs of a run: the table, the JSON file and the chart. */
+/** The three outputs of a run: the table (with ns per call at 4 KiB), the JSON file and the chart. */
 final class Output {
     private Output() {}
 
@@ -51,7 +51,8 @@ final class Output {
     }
 
     private static final String[] TARGET_TITLES = {"socket", "socket: loopback TCP (127.0.0.1, TCP_NODELAY), a thread drains it",
-        "file", "file: a file truncated before each batch", "pipe", "pipe: a thread drains its reading end"};
+        "file", "file: a file truncated before each batch", "pipe", "pipe: a thread drains its reading end",
+        "devnull", "devnull: /dev/null as a FileChannel (only byte counts checked)"};
 
     private static String title(String target) {
         for (int i = 0; i < TARGET_TITLES.length; i += 2) {
@@ -84,7 +85,77 @@ final class Output {
             }
             out.println();
         }
-        out.println("GB = 10^9 bytes; every transfer's byte count and sampled CRC were checked. " + machine.summary());
+        perCall(out, cells, targets, paths);
+        out.println("GB = 10^9 bytes; every transfer's byte count and sampled CRC were checked"
+                + (targets.contains("devnull") ? " (devnull: the count alone)" : "") + ". " + machine.summary());
+    }
+
+    /** The size whose per-call times get a table of their own: 4 KiB, a small file or a page. */
+    static final long PER_CALL_SIZE = 4096;
+
+    /** The ratios of the per-call table: the JDK's time over these paths' (calls per second over the JDK's). */
+    private static final String[] OVER_JDK = {"AUTO", "SENDFILE"};
+
+    private static boolean hasPerCall(List<Cell> cells) {
+        for (Cell c : cells) {
+            if (c.size == PER_CALL_SIZE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The ratio columns that this run's paths allow: JDK/AUTO, JDK/SENDFILE. */
+    private static List<String> ratios(List<String> paths) {
+        List<String> r = new java.util.ArrayList<>();
+        for (String p : OVER_JDK) {
+            if (paths.contains("JDK") && paths.contains(p)) {
+                r.add(p);
+            }
+        }
+        return r;
+    }
+
+    /** The JDK's median time per call over the path's, for a target at {@link #PER_CALL_SIZE}. */
+    private static double jdkOver(List<Cell> cells, String target, String path) {
+        return find(cells, target, PER_CALL_SIZE, "JDK").medianNsPerTransfer()
+                / find(cells, target, PER_CALL_SIZE, path).medianNsPerTransfer();
+    }
+
+    /**
+     * When 4 KiB is among the sizes: ns per call at 4 KiB, a row per target and a column per path
+     * (median of the batches), then the JDK's time over AUTO's and SENDFILE's.
+     */
+    private static void perCall(PrintStream out, List<Cell> cells, List<String> targets, List<String> paths) {
+        if (!hasPerCall(cells)) {
+            return;
+        }
+        List<String> ratios = ratios(paths);
+        out.println("ns per call at " + size(PER_CALL_SIZE) + ": one transfer of " + PER_CALL_SIZE
+                + " bytes per call, median of the batches");
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "  %-8s", "ns/call"));
+        for (String p : paths) {
+            head.append(String.format(Locale.ROOT, " %-11s", p));
+        }
+        for (String r : ratios) {
+            head.append(String.format(Locale.ROOT, " %-13s", "JDK/" + r));
+        }
+        out.println(head.toString().replaceAll("\\s+$", ""));
+        for (String target : targets) {
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-8s", target));
+            for (String p : paths) {
+                row.append(String.format(Locale.ROOT, " %-11.0f",
+                        find(cells, target, PER_CALL_SIZE, p).medianNsPerTransfer()));
+            }
+            for (String r : ratios) {
+                row.append(String.format(Locale.ROOT, " %-13.2f", jdkOver(cells, target, r)));
+            }
+            out.println(row.toString().replaceAll("\\s+$", ""));
+        }
+        if (!ratios.isEmpty()) {
+            out.println("  JDK/X: the JDK's ns per call over X's = X's calls per second over the JDK's (>1: X is faster)");
+        }
+        out.println();
     }
 
     /** A header row, then a row per size with one cell per path. */
@@ -116,8 +187,8 @@ final class Output {
         return String.format(Locale.ROOT, "%.6g", d);
     }
 
-    static void json(Path file, Machine machine, List<Cell> cells, int batches, double batchSeconds)
-            throws IOException {
+    static void json(Path file, Machine machine, List<Cell> cells, List<String> targets, List<String> paths,
+            int batches, double batchSeconds) throws IOException {
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             w.write("{\n  \"machine\": {\"cpu\": " + quote(machine.cpu) + ", \"cores\": " + machine.cores
                     + ", \"kernel\": " + quote(machine.kernel) + ", \"jdk\": " + quote(machine.jdk)
@@ -140,8 +211,50 @@ final class Output {
                         + (c.callsPerTransfer() < 0 ? "null" : num(c.callsPerTransfer()))
                         + "}" + (i + 1 < cells.size() ? "," : "") + "\n");
             }
-            w.write("  ]\n}\n");
+            w.write("  ],\n  \"ns_per_call_4k\": ");
+            perCallJson(w, cells, targets, paths);
+            w.write("\n}\n");
         }
+    }
+
+    /**
+     * The per-call table as JSON (null when 4 KiB was not measured): per target, the median ns per
+     * call and the per-batch samples of each path, and jdk_over_auto, jdk_over_sendfile.
+     */
+    private static void perCallJson(Writer w, List<Cell> cells, List<String> targets, List<String> paths)
+            throws IOException {
+        if (!hasPerCall(cells)) {
+            w.write("null");
+            return;
+        }
+        List<String> ratios = ratios(paths);
+        w.write("{\"size\": " + PER_CALL_SIZE + ", \"statistic\": \"median of the batches\", "
+                + "\"jdk_over\": \"the JDK's median ns per call over the path's (>1: the path is faster)\", "
+                + "\"targets\": [\n");
+        for (int t = 0; t < targets.size(); t++) {
+            String target = targets.get(t);
+            StringBuilder medians = new StringBuilder();
+            StringBuilder samples = new StringBuilder();
+            for (String p : paths) {
+                Cell c = find(cells, target, PER_CALL_SIZE, p);
+                medians.append(medians.length() == 0 ? "" : ", ").append(quote(p)).append(": ")
+                        .append(num(c.medianNsPerTransfer()));
+                StringBuilder s = new StringBuilder();
+                for (double ns : c.nsPerTransfer()) {
+                    s.append(s.length() == 0 ? "" : ", ").append(num(ns));
+                }
+                samples.append(samples.length() == 0 ? "" : ", ").append(quote(p)).append(": [").append(s)
+                        .append(']');
+            }
+            StringBuilder over = new StringBuilder();
+            for (String r : ratios) {
+                over.append(", ").append(quote("jdk_over_" + r.toLowerCase(Locale.ROOT))).append(": ")
+                        .append(num(jdkOver(cells, target, r)));
+            }
+            w.write("    {\"target\": " + quote(target) + ", \"ns\": {" + medians + "}" + over + ", \"samples\": {"
+                    + samples + "}}" + (t + 1 < targets.size() ? "," : "") + "\n");
+        }
+        w.write("  ]}");
     }
 
     static void chart(Path file, List<Cell> cells, List<String> targets, List<String> paths) throws IOException {

@@ -13,6 +13,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -20,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Where the transfers go, and what checks that each one arrived: for every transfer announced
- * with {@link #expect}, {@link #received} gives back the bytes that arrived and their sampled CRC.
+ * with {@link #expect}, {@link #received} gives back the bytes that arrived and their sampled CRC
+ * (except /dev/null, which keeps nothing to check).
  */
 abstract class Target implements java.io.Closeable {
     final String name;
@@ -48,7 +50,10 @@ abstract class Target implements java.io.Closeable {
      */
     abstract long[] arrived() throws IOException;
 
-    /** {bytes received, sampled CRC} of a transfer, from what {@link #arrived} gave (untimed). */
+    /**
+     * {bytes received, sampled CRC} of a transfer, from what {@link #arrived} gave (untimed); null
+     * where the target keeps nothing to check (/dev/null).
+     */
     long[] check(long[] arrived) throws IOException {
         return arrived;
     }
@@ -63,6 +68,7 @@ abstract class Target implements java.io.Closeable {
             case "socket": return new Socket();
             case "file": return new File(dir.resolve("target.bin"));
             case "pipe": return new PipeTarget();
+            case "devnull": return new DevNull();
             default: throw new IllegalArgumentException("unknown target " + name);
         }
     }
@@ -280,6 +286,42 @@ abstract class Target implements java.io.Closeable {
                 crc.skip(Math.min(SampledCrc.EVERY, have - at) - buf.position());
             }
             return new long[] {have, crc.value()};
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
+    }
+
+    /**
+     * /dev/null as a FileChannel: what the sender alone costs, with no peer and no page cache to
+     * fill. It keeps nothing, so only the byte counts that transferTo reported are checked.
+     */
+    static final class DevNull extends Target {
+        private final FileChannel out;
+
+        DevNull() throws IOException {
+            super("devnull");
+            out = FileChannel.open(Paths.get("/dev/null"), StandardOpenOption.WRITE);
+        }
+
+        @Override
+        WritableByteChannel channel() {
+            return out;
+        }
+
+        @Override
+        void expect(long bytes) {}
+
+        @Override
+        long[] arrived() {
+            return null;
+        }
+
+        @Override
+        long[] check(long[] arrived) {
+            return null;
         }
 
         @Override
