@@ -18,7 +18,7 @@ typedef struct zc_report {
   // Bytes moved to the target (the same number `zc_transfer_to` returns).
   uint64_t transferred;
   // Kernel calls made (fstat, fcntl, sendfile, pread, write/send, mmap, munmap), counting
-  // failed calls; not counting the four that duplicate and close the two descriptors.
+  // failed calls; not counting the three or four that duplicate and close the two descriptors.
   uint64_t syscalls;
   // The strategy that actually ran: never `ZC_STRATEGY_AUTO`.
   zc_strategy strategy;
@@ -74,9 +74,9 @@ extern "C" {
 //
 // # Safety
 // `transferred` is NULL or valid for writing one `uint64_t`. The call works on private duplicates
-// of the descriptors (taken first thing; they cost four short system calls): another thread may
-// close `src_fd` or `dst_fd` during the call, and a file that is then opened under the same
-// number is never read or written. The transfer goes on to its end on the duplicates (a socket
+// of the descriptors, taken first thing (three short system calls: two `fcntl(F_DUPFD_CLOEXEC)`
+// and one `close_range`): another thread may close `src_fd` or `dst_fd` during the call, and a
+// file that is then opened under the same number is never read or written. The transfer goes on to its end on the duplicates (a socket
 // stays connected until the call returns); to stop a transfer blocked on a peer that stopped
 // reading, signal the thread (see `EINTR`) or set `SO_SNDTIMEO` on the socket.
 int zc_transfer_to(int src_fd,

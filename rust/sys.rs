@@ -4,7 +4,7 @@
 
 use std::io;
 use std::mem::MaybeUninit;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 /// The kernel's largest single read/write/sendfile (`MAX_RW_COUNT` with 4 KiB pages). Asking for
 /// more is clipped silently by the kernel; we clip first so the count we ask for is what we track.
@@ -26,6 +26,37 @@ fn cvt_int(ret: libc::c_int) -> io::Result<libc::c_int> {
         Err(io::Error::last_os_error())
     } else {
         Ok(ret)
+    }
+}
+
+/// `fcntl(F_DUPFD_CLOEXEC)`: a duplicate of `fd`, the lowest free number at or above `min`.
+pub fn duplicate(fd: BorrowedFd<'_>, min: RawFd) -> io::Result<OwnedFd> {
+    // SAFETY: F_DUPFD_CLOEXEC takes an int and creates a new descriptor (or fails): no memory is
+    // passed, and the new number is owned by nobody else.
+    let dup = cvt_int(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, min) })?;
+    // SAFETY: `dup` was just created by this call and is open.
+    Ok(unsafe { OwnedFd::from_raw_fd(dup) })
+}
+
+/// Closes two descriptors, with one `close_range(2)` when their numbers are adjacent (the range
+/// then holds exactly these two), else with two `close(2)`.
+pub fn close_pair(a: OwnedFd, b: OwnedFd) {
+    let (lo, hi) = if a.as_raw_fd() < b.as_raw_fd() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    if hi.as_raw_fd() != lo.as_raw_fd() + 1 {
+        return; // both drop: close(2) each
+    }
+    let (lo, hi) = (lo.into_raw_fd(), hi.into_raw_fd());
+    // SAFETY: `lo` and `hi` are owned, open and adjacent: the range closes these two and nothing
+    // else, and neither number is used again.
+    let closed = unsafe { libc::close_range(lo as libc::c_uint, hi as libc::c_uint, 0) };
+    if closed != 0 {
+        // A kernel without close_range (before 5.9): close them one by one.
+        // SAFETY: still owned and open (close_range failed before closing anything).
+        drop(unsafe { (OwnedFd::from_raw_fd(lo), OwnedFd::from_raw_fd(hi)) });
     }
 }
 

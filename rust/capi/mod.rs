@@ -7,10 +7,10 @@
 #![allow(unsafe_code, non_camel_case_types)]
 
 use std::ffi::{c_char, c_int, CStr};
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::{transfer_to_with, Options, Strategy, Transferred};
+use crate::{sys, transfer_to_with, Options, Strategy, Transferred};
 
 /// A transfer strategy: one of the `ZC_STRATEGY_*` values. Any other value is rejected with
 /// `EINVAL` (it is an `int`, not a C enum, so that no value a C caller passes is undefined).
@@ -33,7 +33,7 @@ pub struct zc_report {
     /// Bytes moved to the target (the same number `zc_transfer_to` returns).
     pub transferred: u64,
     /// Kernel calls made (fstat, fcntl, sendfile, pread, write/send, mmap, munmap), counting
-    /// failed calls; not counting the four that duplicate and close the two descriptors.
+    /// failed calls; not counting the three or four that duplicate and close the two descriptors.
     pub syscalls: u64,
     /// The strategy that actually ran: never `ZC_STRATEGY_AUTO`.
     pub strategy: zc_strategy,
@@ -48,9 +48,10 @@ fn boundary<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
 /// thread closing the caller's descriptor during the call (and a new `open` getting its number)
 /// cannot redirect a single read or write to that other file. A closed descriptor is `EBADF`.
 /// When the process has no descriptor to spare (`EMFILE`, `ENFILE`), `None`: the transfer uses
-/// the caller's descriptor as it is, and works, without that protection.
-fn private_duplicate(fd: BorrowedFd<'_>) -> Result<Option<OwnedFd>, c_int> {
-    match fd.try_clone_to_owned() {
+/// the caller's descriptor as it is, and works, without that protection. `min` is the lowest
+/// number wanted (the two duplicates are asked to be adjacent, so one `close_range` closes both).
+fn private_duplicate(fd: BorrowedFd<'_>, min: c_int) -> Result<Option<OwnedFd>, c_int> {
+    match sys::duplicate(fd, min) {
         Ok(dup) => Ok(Some(dup)),
         Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => Ok(None),
         Err(e) => Err(e.raw_os_error().unwrap_or(libc::EBADF)),
@@ -82,13 +83,27 @@ fn transfer(
                 BorrowedFd::borrow_raw(dst_fd),
             )
         };
-        let (src_dup, dst_dup) = match (private_duplicate(src), private_duplicate(dst)) {
-            (Ok(s), Ok(d)) => (s, d),
-            (Err(errno), _) | (_, Err(errno)) => return errno,
+        let src_dup = match private_duplicate(src, 0) {
+            Ok(dup) => dup,
+            Err(errno) => return errno,
         };
-        let src = src_dup.as_ref().map_or(src, OwnedFd::as_fd);
-        let dst = dst_dup.as_ref().map_or(dst, OwnedFd::as_fd);
-        match transfer_to_with(src, position, count, dst, strategy, Options::default()) {
+        let next = src_dup.as_ref().map_or(0, |d| d.as_raw_fd() + 1);
+        let dst_dup = match private_duplicate(dst, next) {
+            Ok(dup) => dup,
+            Err(errno) => return errno,
+        };
+        let result = transfer_to_with(
+            src_dup.as_ref().map_or(src, OwnedFd::as_fd),
+            position,
+            count,
+            dst_dup.as_ref().map_or(dst, OwnedFd::as_fd),
+            strategy,
+            Options::default(),
+        );
+        if let (Some(a), Some(b)) = (src_dup, dst_dup) {
+            sys::close_pair(a, b);
+        }
+        match result {
             Ok(done) => {
                 out(done);
                 0
@@ -130,9 +145,9 @@ fn transfer(
 ///
 /// # Safety
 /// `transferred` is NULL or valid for writing one `uint64_t`. The call works on private duplicates
-/// of the descriptors (taken first thing; they cost four short system calls): another thread may
-/// close `src_fd` or `dst_fd` during the call, and a file that is then opened under the same
-/// number is never read or written. The transfer goes on to its end on the duplicates (a socket
+/// of the descriptors, taken first thing (three short system calls: two `fcntl(F_DUPFD_CLOEXEC)`
+/// and one `close_range`): another thread may close `src_fd` or `dst_fd` during the call, and a
+/// file that is then opened under the same number is never read or written. The transfer goes on to its end on the duplicates (a socket
 /// stays connected until the call returns); to stop a transfer blocked on a peer that stopped
 /// reading, signal the thread (see `EINTR`) or set `SO_SNDTIMEO` on the socket.
 #[no_mangle]
