@@ -208,6 +208,17 @@ const PIPE_SINK: jint = 2;
 /// throws ClosedByInterruptException, as JDK 25 does.
 const INTERRUPTED: jlong = -2;
 
+/// The descriptors a transfer runs on, and how they are kept from being closed under it.
+enum Guard {
+    /// Private duplicates (see the module docs): the channels' own close protocol is not joined.
+    /// The watchdog wakes a call blocked on a stalled peer.
+    Duplicates,
+    /// The Java side registered this thread with both channels as the JDK's own transferTo
+    /// does (`dev.zerocopy.JdkChannels`): a close waits for the call to end and signals the
+    /// thread, so the numbers cannot be reused meanwhile and no watchdog is needed.
+    Registered,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn transfer(
     env: &mut Env,
@@ -220,7 +231,6 @@ fn transfer(
     report: &JLongArray,
 ) -> Result<jlong, Fault> {
     let ids = ids()?;
-    let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
     let src_fd = pin(env, ids, src, FILE, Side::Source)?;
     let dst_fd = pin(env, ids, dst, dst_kind, Side::Target)?;
     let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
@@ -228,39 +238,64 @@ fn transfer(
         check_access(src_fd.as_fd(), dst_fd.as_fd())?;
         return Err(Fault::IllegalArgument);
     };
-    // An interrupted thread never gets here (the Java side checks, in the JDK's order), and the
-    // modes are checked only when the call moved nothing (below): a source not open for reading or
-    // a target not open for writing fails the first kernel call anyway, so the common call saves
-    // two fcntl(2).
+    let fds = (src_fd.as_fd(), dst_fd.as_fd());
+    let guard = Guard::Duplicates;
+    run(
+        env,
+        ids,
+        fds,
+        position,
+        count,
+        (src, dst),
+        dst_kind,
+        strategy,
+        guard,
+        report,
+    )
+}
+
+/// Transfers between descriptors that stay the channels' for the whole call, and writes the
+/// report. An interrupted thread never gets here (the Java side checks, in the JDK's order).
+#[allow(clippy::too_many_arguments)]
+fn run(
+    env: &mut Env,
+    ids: &Ids,
+    (src_fd, dst_fd): (BorrowedFd, BorrowedFd),
+    position: u64,
+    count: u64,
+    (src, dst): (&JObject, &JObject),
+    dst_kind: jint,
+    strategy: jint,
+    guard: Guard,
+    report: &JLongArray,
+) -> Result<jlong, Fault> {
+    let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
+    let target = match dst_kind {
+        FILE => TargetKind::File,
+        SOCKET => TargetKind::Socket,
+        PIPE_SINK => TargetKind::Pipe,
+        _ => return Err(Fault::IllegalArgument),
+    };
     let mut stop = None;
     let mut keep_going = || {
         stop = ask_checkpoint(env, ids, src, dst);
         stop.is_none()
     };
     // The JVM ignores SIGPIPE already, so no guard. The checkpoint notices an interrupt or a
-    // channel closed by another thread every few MiB, and every 50 ms while a write to a peer
-    // that stopped reading blocks (the watchdog's signal wakes it).
+    // channel closed by another thread every few MiB, and whenever a signal interrupts a call:
+    // the JDK's close signals a registered thread; the watchdog signals one that is not.
     let mut options = Options::default()
         .guard_sigpipe(false)
         .checkpoint(&mut keep_going)
-        .wake_blocked_calls();
-    // The Java side checked the channel's exact class: no need to fstat(2) what it is.
-    if dst_kind == SOCKET {
-        options = options.target_is(TargetKind::Socket);
-    } else if dst_kind == PIPE_SINK {
-        options = options.target_is(TargetKind::Pipe);
+        .target_is(target);
+    if matches!(guard, Guard::Duplicates) {
+        options = options.wake_blocked_calls();
     }
-    let result = transfer_to_with(
-        src_fd.as_fd(),
-        position,
-        count,
-        dst_fd.as_fd(),
-        strategy,
-        options,
-    );
-    if !matches!(result, Ok(ref done) if done.bytes > 0) {
-        // Nothing moved: report a wrong mode before anything else, as the JDK does.
-        check_access(src_fd.as_fd(), dst_fd.as_fd())?;
+    let result = transfer_to_with(src_fd, position, count, dst_fd, strategy, options);
+    if matches!(guard, Guard::Duplicates) && !matches!(result, Ok(ref done) if done.bytes > 0) {
+        // Nothing moved: report a wrong mode before anything else, as the JDK does. (A
+        // registered call had its modes checked from the channels' flags on the Java side.)
+        check_access(src_fd, dst_fd)?;
     }
     let done = match (stop, result) {
         (Some(Stop::Interrupted), _) => return Ok(INTERRUPTED),
@@ -320,6 +355,88 @@ pub extern "system" fn Java_dev_zerocopy_Native_checkAccess0<'local>(
         let dst_fd = pin(env, ids, &dst, dst_kind, Side::Target)?;
         check_access(src_fd.as_fd(), dst_fd.as_fd())?;
         Ok(())
+    })
+    .resolve::<ThrowJdkException>()
+}
+
+/// `static native long transferRegistered0(int srcFd, long position, long count, int dstFd,
+/// int dstKind, int strategy, FileChannel src, Object dst, long[] report)`: `transfer0` on
+/// descriptor numbers the caller keeps valid by its registration with both channels
+/// (`dev.zerocopy.JdkChannels`); position and count are non-negative, the modes checked.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_dev_zerocopy_Native_transferRegistered0<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    src_fd: jint,
+    position: jlong,
+    count: jlong,
+    dst_fd: jint,
+    dst_kind: jint,
+    strategy: jint,
+    src: JObject<'local>,
+    dst: JObject<'local>,
+    report: JLongArray<'local>,
+) -> jlong {
+    env.with_env(|env| -> Result<jlong, Fault> {
+        let ids = ids()?;
+        let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
+            return Err(Fault::IllegalArgument);
+        };
+        if src_fd < 0 || dst_fd < 0 {
+            return Err(Fault::AsyncClosed);
+        }
+        // SAFETY: non-negative, and the Java side holds both channels' close protocol for the
+        // whole call (a close waits for it to end), so each number stays the channel's
+        // descriptor until this returns. A wrong number is no memory hazard: the kernel checks
+        // every descriptor it is given.
+        let fds = unsafe {
+            (
+                BorrowedFd::borrow_raw(src_fd),
+                BorrowedFd::borrow_raw(dst_fd),
+            )
+        };
+        let objects = (&src, &dst);
+        run(
+            env,
+            ids,
+            fds,
+            position,
+            count,
+            objects,
+            dst_kind,
+            strategy,
+            Guard::Registered,
+            &report,
+        )
+    })
+    .resolve::<ThrowJdkException>()
+}
+
+/// `static native Object trustedLookup0()`: the JDK's full-privilege
+/// `MethodHandles.Lookup.IMPL_LOOKUP`, from which `dev.zerocopy.JdkChannels` takes method handles
+/// on the few members of the JDK's channel classes that its own transferTo uses (JNI reads a
+/// field whatever its access; no `--add-opens` is needed). Null when the field is missing.
+#[no_mangle]
+pub extern "system" fn Java_dev_zerocopy_Native_trustedLookup0<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, Fault> {
+        let lookup = env.find_class(jni_str!("java/lang/invoke/MethodHandles$Lookup"))?;
+        let value = env.get_static_field(
+            &lookup,
+            jni_str!("IMPL_LOOKUP"),
+            jni_sig!("Ljava/lang/invoke/MethodHandles$Lookup;"),
+        );
+        match value {
+            Ok(v) => Ok(v.l()?),
+            Err(jni::errors::Error::JavaException) => {
+                env.exception_clear();
+                Ok(JObject::null())
+            }
+            Err(e) => Err(e.into()),
+        }
     })
     .resolve::<ThrowJdkException>()
 }

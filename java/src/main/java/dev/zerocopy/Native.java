@@ -73,12 +73,23 @@ final class Native {
     }
 
     /**
-     * Transfers with the core; the bytes moved, or INTERRUPTED. report, if not null, receives
-     * {strategy ordinal, kernel calls}. Throws the JDK's exceptions for bad modes, negative
+     * Transfers with the core on private duplicates of the descriptors; the bytes moved, or
+     * INTERRUPTED. report, if not null, receives {strategy code, kernel calls}. Throws the JDK's exceptions for bad modes, negative
      * arguments, a channel closed meanwhile and OS errors.
      */
     static native long transfer0(FileChannel src, long position, long count, Object dst, int dstKind,
             int strategy, long[] report) throws java.io.IOException;
+
+    /**
+     * transfer0 on the channels' descriptor numbers, which the caller keeps valid by its
+     * registration with both channels (JdkChannels.transfer); position and count non-negative,
+     * the modes checked.
+     */
+    static native long transferRegistered0(int srcFd, long position, long count, int dstFd, int dstKind,
+            int strategy, FileChannel src, Object dst, long[] report) throws java.io.IOException;
+
+    /** The JDK's MethodHandles.Lookup.IMPL_LOOKUP (for JdkChannels), or null. */
+    static native Object trustedLookup0();
 
     /** Throws NonReadableChannelException or NonWritableChannelException as the JDK would. */
     static native void checkAccess0(FileChannel src, Object dst, int dstKind) throws java.io.IOException;

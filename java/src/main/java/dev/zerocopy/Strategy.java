@@ -1,8 +1,8 @@
 package dev.zerocopy;
 
 /**
- * How {@link ZeroCopy#transferTo} moves the bytes. The ordinals of the native strategies are the
- * codes of the C header ({@code ZC_STRATEGY_*}).
+ * How {@link ZeroCopy#transferTo} moves the bytes. Each native strategy carries the code of the C
+ * header ({@code ZC_STRATEGY_*}), which is what the native side receives.
  */
 public enum Strategy {
     /**
@@ -10,13 +10,34 @@ public enum Strategy {
      * append-mode files and sources that report size 0); the JDK's own {@code transferTo} when
      * the library is not loaded or a channel has no file descriptor.
      */
-    AUTO,
+    AUTO(0),
     /** {@code sendfile(2)}: the bytes never enter user space. */
-    SENDFILE,
+    SENDFILE(1),
     /** Map windows of the source and {@code write(2)} from the mapping. */
-    MMAP,
+    MMAP(2),
     /** {@code pread(2)} into a 256 KiB buffer, then {@code write(2)}: the baseline. */
-    READ_WRITE,
+    READ_WRITE(3),
     /** {@link java.nio.channels.FileChannel#transferTo} itself, for comparison. */
-    JDK
+    JDK(-1);
+
+    private final int code;
+
+    Strategy(int code) {
+        this.code = code;
+    }
+
+    /** The {@code ZC_STRATEGY_*} code; -1 for JDK, which never reaches the native side. */
+    int code() {
+        return code;
+    }
+
+    /** The strategy of a native code, as the native side reports it. */
+    static Strategy ofCode(long code) {
+        for (Strategy s : values()) {
+            if (s.code == code) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("no strategy has code " + code);
+    }
 }

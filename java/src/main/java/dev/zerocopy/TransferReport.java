@@ -10,6 +10,7 @@ public final class TransferReport {
     private long bytes;
     private Strategy strategy;
     private long syscalls = -1;
+    private boolean registered;
 
     /** The bytes the call returned. */
     public long bytes() {
@@ -29,10 +30,22 @@ public final class TransferReport {
         return syscalls;
     }
 
-    void set(long bytes, Strategy strategy, long syscalls) {
+    /**
+     * How the native path kept the channels' descriptors from being closed and reused under it:
+     * true when it joined the channels' own close protocol, as the JDK's transferTo does (the
+     * usual case, and the fast one); false when it worked on private duplicates of the
+     * descriptors (a JDK without the members it uses, see {@code java -jar}; a virtual thread),
+     * and when the JDK ran.
+     */
+    public boolean registered() {
+        return registered;
+    }
+
+    void set(long bytes, Strategy strategy, long syscalls, boolean registered) {
         this.bytes = bytes;
         this.strategy = strategy;
         this.syscalls = syscalls;
+        this.registered = registered;
     }
 
     @Override

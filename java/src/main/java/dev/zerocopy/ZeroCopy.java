@@ -1,15 +1,20 @@
 package dev.zerocopy;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channel;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.NotYetConnectedException;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.logging.Logger;
 
 /**
  * {@link FileChannel#transferTo(long, long, WritableByteChannel)} by a native path of your
@@ -34,26 +39,32 @@ public final class ZeroCopy {
     /** System property naming the strategy of the calls that do not name one (default AUTO). */
     public static final String STRATEGY_PROPERTY = "dev.zerocopy.strategy";
 
-    private static final Strategy DEFAULT_STRATEGY;
-    private static final String DEFAULT_STRATEGY_ERROR;
+    private static final Strategy DEFAULT_STRATEGY = strategyProperty();
 
-    static {
+    /** How the native path keeps descriptors from reuse, decided when this class loads. */
+    private static final boolean REGISTERS = JdkChannels.UNAVAILABLE == null;
+
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    /**
+     * The strategy {@value #STRATEGY_PROPERTY} names, read once when this class loads. A name
+     * that is no strategy must not fail a server in the middle of a response (its header sent,
+     * the body refused), so it gets one warning through {@code java.util.logging} (logger
+     * {@code dev.zerocopy}) and AUTO.
+     */
+    private static Strategy strategyProperty() {
         String value = System.getProperty(STRATEGY_PROPERTY);
-        Strategy strategy = Strategy.AUTO;
-        String error = null;
-        if (value != null) {
-            try {
-                strategy = Strategy.valueOf(value.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                error = "-D" + STRATEGY_PROPERTY + "=" + value + " names no strategy; use one of "
-                        + java.util.Arrays.toString(Strategy.values());
-            }
+        if (value == null) {
+            return Strategy.AUTO;
         }
-        DEFAULT_STRATEGY = strategy;
-        DEFAULT_STRATEGY_ERROR = error;
+        try {
+            return Strategy.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            Logger.getLogger("dev.zerocopy").warning("-D" + STRATEGY_PROPERTY + "=" + value
+                    + " names no strategy (one of " + Arrays.toString(Strategy.values()) + "); using AUTO");
+            return Strategy.AUTO;
+        }
     }
-
-    private static final Strategy[] NATIVE = {Strategy.AUTO, Strategy.SENDFILE, Strategy.MMAP, Strategy.READ_WRITE};
 
     private ZeroCopy() {}
 
@@ -62,11 +73,11 @@ public final class ZeroCopy {
         return Native.AVAILABLE;
     }
 
-    /** The strategy the calls without one use: {@value #STRATEGY_PROPERTY}, else AUTO. */
+    /**
+     * The strategy the calls without one use: {@value #STRATEGY_PROPERTY}, else AUTO (also when
+     * the property names no strategy, after one warning).
+     */
     public static Strategy defaultStrategy() {
-        if (DEFAULT_STRATEGY_ERROR != null) {
-            throw new IllegalArgumentException(DEFAULT_STRATEGY_ERROR);
-        }
         return DEFAULT_STRATEGY;
     }
 
@@ -103,8 +114,26 @@ public final class ZeroCopy {
         FileChannel source = ZeroCopyFileChannel.unwrap(src);
         WritableByteChannel sink = target instanceof ZeroCopyFileChannel
                 ? ZeroCopyFileChannel.unwrap((ZeroCopyFileChannel) target) : target;
+        try {
+            return route(source, position, count, sink, strategy, report);
+        } catch (ClosedByInterruptException e) {
+            // The channels behind a wrapper are closed now: the wrapper must say so too.
+            for (Channel c : new Channel[] {src, target}) {
+                if (c instanceof ZeroCopyFileChannel) {
+                    closeInto(e, c);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static long route(FileChannel source, long position, long count, WritableByteChannel sink,
+            Strategy strategy, TransferReport report) throws IOException {
         if (strategy == Strategy.JDK) {
-            return viaJdk(source, position, count, sink, report);
+            // The running JDK as it is, for comparison.
+            long n = source.transferTo(position, count, sink);
+            report(report, n, Strategy.JDK, -1, false);
+            return n;
         }
         if (!source.isOpen()) {
             throw new ClosedChannelException();
@@ -115,20 +144,37 @@ public final class ZeroCopy {
         int kind = Native.kind(sink);
         String why = Native.unsupportedReason(source, kind, sink);
         if (why != null) {
-            if (strategy == Strategy.AUTO) {
-                return viaJdk(source, position, count, sink, report);
-            }
-            throw new UnsupportedOperationException(strategy + ": " + why, NativeLoader.LOAD_ERROR);
+            return strategy == Strategy.AUTO
+                    ? handOff(source, position, count, sink, report)
+                    : refuse(source, position, count, sink, strategy, why);
         }
         if (Thread.currentThread().isInterrupted() || (kind == Native.SOCKET && !writable((SocketChannel) sink))) {
             return checkedInJdkOrder(source, position, count, sink, kind);
         }
         long[] calls = report == null ? null : new long[2];
+        boolean registers = REGISTERS && JdkChannels.usable();
         long n;
         try {
-            n = Native.transfer0(source, position, count, sink, kind, strategy.ordinal(), calls);
+            if (registers) {
+                // The JDK's checks from the channels' own flags, in its order (the native side
+                // checks them only on the duplicates' path).
+                if (!JdkChannels.readable(source)) {
+                    throw new NonReadableChannelException();
+                }
+                if (kind == Native.FILE && !JdkChannels.writable(sink)) {
+                    throw new NonWritableChannelException();
+                }
+                if (position < 0 || count < 0) {
+                    throw new IllegalArgumentException();
+                }
+                n = JdkChannels.transfer(source, position, count, sink, kind, strategy, calls);
+            } else {
+                n = Native.transfer0(source, position, count, sink, kind, strategy.code(), calls);
+            }
+        } catch (ClosedChannelException e) {
+            throw transferFailed(e, source, sink);
         } catch (IOException e) {
-            if (!(e instanceof AsynchronousCloseException) && (!source.isOpen() || !sink.isOpen())) {
+            if (!source.isOpen() || !sink.isOpen()) {
                 // Closed by another thread during the call: what JDK 25 reports then.
                 AsynchronousCloseException closed = new AsynchronousCloseException();
                 closed.addSuppressed(e);
@@ -140,18 +186,136 @@ public final class ZeroCopy {
             throw closedByInterrupt(source, sink);
         }
         if (report != null) {
-            report.set(n, NATIVE[(int) calls[0]], calls[1]);
+            report(report, n, Strategy.ofCode(calls[0]), calls[1], registers);
         }
         return n;
     }
 
-    private static long viaJdk(FileChannel src, long position, long count, WritableByteChannel target,
-            TransferReport report) throws IOException {
-        long n = src.transferTo(position, count, target);
+    private static void report(TransferReport report, long n, Strategy ran, long syscalls, boolean registered) {
         if (report != null) {
-            report.set(n, Strategy.JDK, -1);
+            report.set(n, ran, syscalls, registered);
         }
+    }
+
+    /**
+     * AUTO for channels the native side cannot take: the JDK's transferTo, with what JDK 25 does
+     * where an older JDK does otherwise (an interrupt closes the target too; a source that
+     * reports size 0 is copied to its end).
+     */
+    private static long handOff(FileChannel src, long position, long count, WritableByteChannel target,
+            TransferReport report) throws IOException {
+        long n;
+        try {
+            n = src.transferTo(position, count, target);
+            if (n == 0 && count > 0 && position >= 0 && src.size() == 0) {
+                // JDK 17 returns 0 here; JDK 21+ copy such a file (/proc) until its end.
+                n = copyUntilEnd(src, position, count, target);
+            }
+        } catch (ClosedByInterruptException e) {
+            closeInto(e, src);
+            closeInto(e, target);
+            throw e;
+        }
+        report(report, n, Strategy.JDK, -1, false);
         return n;
+    }
+
+    /** JDK 25's transferToArbitraryChannel: 8 KiB at a time, stopping at a short write. */
+    private static long copyUntilEnd(FileChannel src, long position, long count, WritableByteChannel target)
+            throws IOException {
+        ByteBuffer bb = ByteBuffer.allocate((int) Math.min(count, 8192));
+        long written = 0;
+        try {
+            while (written < count) {
+                bb.limit((int) Math.min(count - written, bb.capacity()));
+                int read = src.read(bb, position + written);
+                if (read <= 0) {
+                    break;
+                }
+                bb.flip();
+                int n = target.write(bb);
+                written += n;
+                if (n != read) {
+                    break;
+                }
+                bb.clear();
+            }
+            return written;
+        } catch (IOException e) {
+            if (written > 0) {
+                return written;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * An explicit native strategy for channels it cannot take: every check the JDK makes, in
+     * its order, then 0 where no byte would move, and only then UnsupportedOperationException.
+     */
+    private static long refuse(FileChannel src, long position, long count, WritableByteChannel target,
+            Strategy strategy, String why) throws IOException {
+        // Without access to the flags, a read (write) of nothing throws NonReadableChannelException
+        // (NonWritableChannelException) as the JDK's check does: FileChannel's contract.
+        if (REGISTERS && Native.kind(src) == Native.FILE) {
+            if (!JdkChannels.readable(src)) {
+                throw new NonReadableChannelException();
+            }
+        } else {
+            src.read(EMPTY, 0);
+        }
+        if (Native.kind(target) == Native.FILE) {
+            if (REGISTERS) {
+                if (!JdkChannels.writable(target)) {
+                    throw new NonWritableChannelException();
+                }
+            } else {
+                ((FileChannel) target).write(EMPTY, 0);
+            }
+        }
+        if (position < 0 || count < 0) {
+            throw new IllegalArgumentException();
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw closedByInterrupt(src, target);
+        }
+        long size = src.size();
+        if (count == 0 || (size > 0 && position >= size)) {
+            return 0;
+        }
+        throw new UnsupportedOperationException(strategy + ": " + why, NativeLoader.LOAD_ERROR);
+    }
+
+    /**
+     * JDK 25's transferFailed: a channel closed during the transfer is ClosedByInterruptException
+     * (both channels closed) when this thread was interrupted, else AsynchronousCloseException.
+     */
+    private static ClosedChannelException transferFailed(ClosedChannelException e, Channel src, Channel target) {
+        ClosedByInterruptException interrupted = null;
+        if (e instanceof ClosedByInterruptException) {
+            interrupted = (ClosedByInterruptException) e;
+        } else if (Thread.currentThread().isInterrupted()) {
+            interrupted = new ClosedByInterruptException();
+        }
+        if (interrupted != null) {
+            closeInto(interrupted, src);
+            closeInto(interrupted, target);
+            return interrupted;
+        }
+        if (e instanceof AsynchronousCloseException) {
+            return e;
+        }
+        AsynchronousCloseException closed = new AsynchronousCloseException();
+        closed.addSuppressed(e);
+        return closed;
+    }
+
+    private static void closeInto(Throwable e, Channel c) {
+        try {
+            c.close();
+        } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+        }
     }
 
     private static boolean writable(SocketChannel socket) {
@@ -189,13 +353,8 @@ public final class ZeroCopy {
     /** Closes both channels as JDK 25 does on an interrupt; the interrupt status stays set. */
     private static ClosedByInterruptException closedByInterrupt(Channel src, Channel target) {
         ClosedByInterruptException e = new ClosedByInterruptException();
-        for (Channel c : new Channel[] {src, target}) {
-            try {
-                c.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-        }
+        closeInto(e, src);
+        closeInto(e, target);
         return e;
     }
 
@@ -216,6 +375,9 @@ public final class ZeroCopy {
     public static void main(String[] args) {
         if (isNativeAvailable()) {
             System.out.println("zerocopy-nio: native library loaded from " + NativeLoader.LOADED_FROM);
+            System.out.println("zerocopy-nio: descriptors kept from reuse by " + (REGISTERS
+                    ? "joining the channels' own close protocol"
+                    : "private duplicates (" + JdkChannels.UNAVAILABLE + ")"));
         } else {
             System.out.println("zerocopy-nio: native library not available: " + NativeLoader.LOAD_ERROR);
             System.exit(1);
