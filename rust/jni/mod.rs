@@ -37,6 +37,8 @@ struct Ids {
     /// The `FileDescriptor fd` field of FileChannelImpl, SocketChannelImpl and SinkChannelImpl,
     /// indexed by the kind code `dev.zerocopy.Native` passes.
     channel_fd: [JFieldID; 3],
+    /// Those three classes, in the same order: a field is read only from an instance of its class.
+    channel_class: [Global<JClass<'static>>; 3],
     /// `int fd` in `java.io.FileDescriptor`.
     descriptor_fd: JFieldID,
     /// `volatile boolean closed` in `java.nio.channels.spi.AbstractInterruptibleChannel`.
@@ -48,6 +50,7 @@ static IDS: OnceLock<Ids> = OnceLock::new();
 fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
     let fd_sig = jni_sig!("Ljava/io/FileDescriptor;");
     let mut channel_fd = Vec::with_capacity(3);
+    let mut channel_class = Vec::with_capacity(3);
     for class in [
         jni_str!("sun/nio/ch/FileChannelImpl"),
         jni_str!("sun/nio/ch/SocketChannelImpl"),
@@ -55,7 +58,11 @@ fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
     ] {
         let class = env.find_class(class)?;
         channel_fd.push(env.get_field_id(&class, jni_str!("fd"), &fd_sig)?);
+        channel_class.push(env.new_global_ref(class)?);
     }
+    let channel_class: [Global<JClass<'static>>; 3] = channel_class
+        .try_into()
+        .map_err(|_| jni::errors::Error::JniCall(jni::errors::JniError::Unknown))?;
     let descriptor = env.find_class(jni_str!("java/io/FileDescriptor"))?;
     let channel = env.find_class(jni_str!(
         "java/nio/channels/spi/AbstractInterruptibleChannel"
@@ -69,6 +76,7 @@ fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
         )?,
         native_class: env.new_global_ref(native)?,
         channel_fd: [channel_fd[0], channel_fd[1], channel_fd[2]],
+        channel_class,
         descriptor_fd: env.get_field_id(&descriptor, jni_str!("fd"), jni_sig!("I"))?,
         channel_closed: env.get_field_id(&channel, jni_str!("closed"), jni_sig!("Z"))?,
     })
@@ -98,19 +106,21 @@ fn ids() -> Result<&'static Ids, Fault> {
 
 /// The `FileDescriptor` of a channel (never replaced: the field is final) and the fd number it
 /// holds now (-1 once closed). `kind` is the index into [`Ids::channel_fd`] for the channel's
-/// exact class, which the Java side checked.
+/// class; a kind that does not match the object is IllegalArgumentException, never a wrong read.
 fn channel_fd<'local>(
     env: &mut Env<'local>,
     ids: &Ids,
     channel: &JObject,
     kind: jint,
 ) -> Result<(JObject<'local>, RawFd), Fault> {
-    let field = *ids
-        .channel_fd
-        .get(usize::try_from(kind).map_err(|_| Fault::IllegalArgument)?)
-        .ok_or(Fault::IllegalArgument)?;
-    // SAFETY: `field` is the `FileDescriptor fd` field of the channel's class (the Java side
-    // passes the kind of the channel's exact class), read with its declared type.
+    let index = usize::try_from(kind).map_err(|_| Fault::IllegalArgument)?;
+    let field = *ids.channel_fd.get(index).ok_or(Fault::IllegalArgument)?;
+    // The kind comes from Java: whatever it says, a field is read only from its own class.
+    if channel.is_null() || !env.is_instance_of(channel, &ids.channel_class[index])? {
+        return Err(Fault::IllegalArgument);
+    }
+    // SAFETY: `field` is the `FileDescriptor fd` field of the class `channel` was just checked to
+    // be an instance of, read with its declared type.
     let descriptor = unsafe { env.get_field_unchecked(channel, field, JavaType::Object) }?.l()?;
     if descriptor.is_null() {
         return Ok((descriptor, -1));

@@ -138,4 +138,34 @@ public class ApiTest {
         assertEquals("available false\nauto 3 by JDK\nsendfile refused: SENDFILE: the zerocopy-nio native library "
                 + "did not load; cause java.lang.UnsatisfiedLinkError", out);
     }
+
+    /**
+     * The natives take a kind code from Java; any class in the package could pass a wrong one.
+     * A code that does not match the object is IllegalArgumentException: no field is ever read
+     * from an object of another class (that would crash the JVM).
+     */
+    @Test
+    public void aKindCodeThatDoesNotMatchTheChannelIsRefused() throws Exception {
+        Path src = Fixtures.file(tmp, pattern(100, 1));
+        SocketChannel[] pair = Fixtures.socketPair();
+        try (FileChannel in = FileChannel.open(src); SocketChannel a = pair[0]; SocketChannel b = pair[1]) {
+            int[][] wrong = {{Native.FILE}, {Native.PIPE_SINK}, {7}, {-1}};
+            for (int[] kind : wrong) {
+                try {
+                    Native.transfer0(in, 0, 100, a, kind[0], Strategy.SENDFILE.code(), null);
+                    throw new AssertionError("kind " + kind[0] + " for a socket was accepted");
+                } catch (IllegalArgumentException expected) {
+                    // refused before any field was read
+                }
+            }
+            // A FileChannel passed where the source must be, as a socket: refused too.
+            try {
+                Native.transfer0(in, 0, 100, in, Native.SOCKET, Strategy.SENDFILE.code(), null);
+                throw new AssertionError("a FileChannel as a socket was accepted");
+            } catch (IllegalArgumentException expected) {
+                // refused
+            }
+            assertTrue(in.isOpen() && a.isOpen());
+        }
+    }
 }
