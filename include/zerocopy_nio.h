@@ -29,7 +29,8 @@ typedef struct zc_report {
 // to read/write before the first byte if the kernel refuses sendfile.
 #define ZC_STRATEGY_AUTO 0
 
-// sendfile(2): the bytes never enter user space. `EINVAL` for an `O_APPEND` target.
+// sendfile(2): the bytes never enter user space. `EINVAL` for an `O_APPEND` target (where bytes
+// would move: a transfer that moves nothing returns 0 for every strategy).
 #define ZC_STRATEGY_SENDFILE 1
 
 // mmap(2) windows of the source (8 MiB at most) and write(2) from the mapping.
@@ -64,7 +65,7 @@ extern "C" {
 //   open for writing;
 // - `EINVAL`: `transferred` is NULL, `strategy` is not a `ZC_STRATEGY_*` value, or the
 //   strategy cannot apply (`ZC_STRATEGY_SENDFILE` to an `O_APPEND` file; `ZC_STRATEGY_MMAP`
-//   for a source with no size, such as a `/proc` file);
+//   for a source with no size, such as a `/proc` file), where bytes would move;
 // - `EISDIR`: a directory on either side; `ESPIPE`: a pipe or socket as the source;
 // - `ENODATA`: the source was truncated during the transfer before any byte moved;
 // - `EINTR`: a signal whose handler was installed without `SA_RESTART` interrupted a blocked

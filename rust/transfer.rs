@@ -1,5 +1,6 @@
 //! `transfer_to`: the contract of `FileChannel.transferTo` over borrowed file descriptors, and the
-//! strategies that implement it. See DESIGN.md section 2 for the contract.
+//! strategies that implement it. The contract is in the docs of [`transfer_to`] and in the README
+//! ("Semantics").
 
 use std::io;
 use std::os::fd::BorrowedFd;

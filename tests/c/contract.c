@@ -143,6 +143,13 @@ static void test_bad_input(int src, const char *dir) {
     EXPECT_ERR(zc_transfer_to(sp[0], 0, 10, dst, ZC_STRATEGY_SENDFILE, &out), ESPIPE);
     close(sp[0]), close(sp[1]);
     EXPECT_ERR(zc_transfer_to(src, 0, 10, append, ZC_STRATEGY_SENDFILE, &out), EINVAL);
+    /* ... but only where bytes would move: nothing to send is 0, as transferTo returns. */
+    uint64_t none = 99;
+    CHECK(zc_transfer_to(src, 0, 0, append, ZC_STRATEGY_SENDFILE, &none) == 0 && none == 0,
+          "SENDFILE to O_APPEND, count 0: n %llu", (unsigned long long)none);
+    none = 99;
+    CHECK(zc_transfer_to(src, UINT64_MAX / 2, 10, append, ZC_STRATEGY_SENDFILE, &none) == 0 && none == 0,
+          "SENDFILE to O_APPEND past the end: n %llu", (unsigned long long)none);
     for (size_t i = 0; i < NSTRATEGIES; i++) {
         EXPECT_ERR(zc_transfer_to(wo, 0, 10, dst, STRATEGIES[i], &out), EBADF);
         EXPECT_ERR(zc_transfer_to(src, 0, 10, ro, STRATEGIES[i], &out), EBADF);
