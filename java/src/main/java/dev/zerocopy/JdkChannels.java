@@ -23,13 +23,16 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@code threads.remove(int)} on its {@code NativeThreadSet}; {@code implCloseChannel}
  *       signals every registered thread and waits until the set is empty before it closes.
  *       {@code beginBlocking()} / {@code endBlocking(boolean)} on the source install the
- *       {@code Thread.interrupt()} hook, which closes the channel (and so signals the thread).</li>
+ *       {@code Thread.interrupt()} hook for a file target, which closes the channel (and so
+ *       signals the thread).</li>
  *   <li>{@code SocketChannelImpl} and {@code SinkChannelImpl} (socket and pipe targets): the
  *       {@code writeLock}, then {@code beginWrite(blocking)} / {@code endWrite(blocking,
  *       completed)}, exactly as their own {@code write} does. A close of a blocking channel
  *       with a writer registered {@code dup2}s a dead socket onto the number, signals the writer
  *       and defers the real close to {@code endWrite}; a close of a non-blocking one waits for
- *       the {@code writeLock}.</li>
+ *       the {@code writeLock}. For a blocking channel {@code beginWrite} also installs the
+ *       interrupt hook (the source's {@code beginBlocking} is then not called: one hook per call,
+ *       see {@link #transfer}).</li>
  * </ul>
  * The signal (the JDK's, {@code SIGRTMAX-2}, whose handler has no {@code SA_RESTART}) makes the
  * blocked kernel call return; the native loop then asks {@code Native.checkpoint}, which sees the
@@ -191,56 +194,82 @@ final class JdkChannels {
 
     /**
      * {@code Native.transferRegistered0} with this thread registered with both channels for the
-     * whole call, in the nesting of JDK 25's {@code transferToSocketChannel}. The bytes moved, or
-     * {@link Native#INTERRUPTED}. A close or interrupt that lands during the call shows as the
-     * JDK's own exceptions from the deregistration ({@code AsynchronousCloseException},
-     * {@code ClosedByInterruptException}); the caller translates them as JDK 25 does.
+     * whole call. The bytes moved, or {@link Native#INTERRUPTED}. A close or interrupt that lands
+     * during the call shows as the JDK's own exceptions from the deregistration
+     * ({@code AsynchronousCloseException}, {@code ClosedByInterruptException}); the caller
+     * translates them as JDK 25 does.
+     *
+     * <p>Exactly one channel's {@code begin()} (the {@code Thread.interrupt()} hook) runs per call,
+     * and before any registration: {@code Thread.interrupt()} runs the hook while it holds the
+     * thread's blocker lock, and the hook's close waits for the registered thread, so a second
+     * {@code begin()} after a registration (which takes that lock) would deadlock with it.
      */
     static long transfer(FileChannel src, long position, long count, WritableByteChannel target, int kind,
             Strategy strategy, long[] report) throws IOException {
+        if (kind == Native.FILE) {
+            return toFile(src, position, count, (FileChannel) target, strategy, report);
+        }
+        return toWriter(src, position, count, target, kind == Native.SOCKET, strategy, report);
+    }
+
+    /** JDK 25's transferToFileChannel: the source's interrupt hook, both registered. */
+    private static long toFile(FileChannel src, long position, long count, FileChannel target, Strategy strategy,
+            long[] report) throws IOException {
         boolean completed = false;
         try {
             beginBlocking(src);
             int sourceIndex = register(src);
             try {
-                int srcFd = fileFd(src);
-                if (kind == Native.FILE) {
-                    int targetIndex = register(target);
-                    try {
-                        long n = Native.transferRegistered0(srcFd, position, count, fileFd(target), kind,
-                                strategy.code(), src, target, report);
-                        completed = n >= 0;
-                        return n;
-                    } finally {
-                        deregister(target, targetIndex);
-                    }
-                }
-                boolean socket = kind == Native.SOCKET;
-                ReentrantLock lock = writeLock(socket, target);
-                lock.lock();
+                int targetIndex = register(target);
                 try {
-                    boolean blocking = ((SelectableChannel) target).isBlocking();
-                    try {
-                        beginWrite(socket, target, blocking);
-                        if (!target.isOpen()) {
-                            // beginWrite checks nothing for a non-blocking socket
-                            throw new ClosedChannelException();
-                        }
-                        long n = Native.transferRegistered0(srcFd, position, count, fdVal(socket, target), kind,
-                                strategy.code(), src, target, report);
-                        completed = n >= 0;
-                        return n;
-                    } finally {
-                        endWrite(socket, target, blocking, completed);
-                    }
+                    long n = Native.transferRegistered0(fileFd(src), position, count, fileFd(target), Native.FILE,
+                            strategy.code(), src, target, report);
+                    completed = n >= 0;
+                    return n;
                 } finally {
-                    lock.unlock();
+                    deregister(target, targetIndex);
                 }
             } finally {
                 deregister(src, sourceIndex);
             }
         } finally {
             endBlocking(src, completed);
+        }
+    }
+
+    /**
+     * A socket or pipe target: its own write protocol, as its {@code write} runs it (for a
+     * blocking channel that includes its interrupt hook), and the source registered inside it.
+     * A non-blocking target has no hook: it never blocks, and the caller checks the interrupt
+     * status after the call, as the hook would have.
+     */
+    private static long toWriter(FileChannel src, long position, long count, WritableByteChannel target,
+            boolean socket, Strategy strategy, long[] report) throws IOException {
+        boolean completed = false;
+        ReentrantLock lock = writeLock(socket, target);
+        lock.lock();
+        try {
+            boolean blocking = ((SelectableChannel) target).isBlocking();
+            try {
+                beginWrite(socket, target, blocking);
+                if (!target.isOpen()) {
+                    // beginWrite checks nothing for a non-blocking socket
+                    throw new ClosedChannelException();
+                }
+                int sourceIndex = register(src);
+                try {
+                    long n = Native.transferRegistered0(fileFd(src), position, count, fdVal(socket, target),
+                            socket ? Native.SOCKET : Native.PIPE_SINK, strategy.code(), src, target, report);
+                    completed = n >= 0;
+                    return n;
+                } finally {
+                    deregister(src, sourceIndex);
+                }
+            } finally {
+                endWrite(socket, target, blocking, completed);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -117,7 +117,13 @@ public final class ZeroCopy {
         try {
             return route(source, position, count, sink, strategy, report);
         } catch (ClosedByInterruptException e) {
-            // The channels behind a wrapper are closed now: the wrapper must say so too.
+            // JDK 25 closes both channels whatever call of its own the interrupt landed in (the
+            // size, a check); Strategy.JDK is the running JDK as it is. The channels behind a
+            // wrapper are closed now: the wrapper must say so too.
+            if (strategy != Strategy.JDK) {
+                closeInto(e, source);
+                closeInto(e, sink);
+            }
             for (Channel c : new Channel[] {src, target}) {
                 if (c instanceof ZeroCopyFileChannel) {
                     closeInto(e, c);
@@ -168,6 +174,12 @@ public final class ZeroCopy {
                     throw new IllegalArgumentException();
                 }
                 n = JdkChannels.transfer(source, position, count, sink, kind, strategy, calls);
+                if (n >= 0 && kind != Native.FILE && Thread.currentThread().isInterrupted()) {
+                    // Interrupted during a transfer to a non-blocking target, which has no hook
+                    // (a blocking one's hook closed it, and its deregistration threw): what the
+                    // source's hook does in JDK 25.
+                    n = Native.INTERRUPTED;
+                }
             } else {
                 n = Native.transfer0(source, position, count, sink, kind, strategy.code(), calls);
             }

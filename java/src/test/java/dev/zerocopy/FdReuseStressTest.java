@@ -27,8 +27,9 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * A channel closed by another thread mid-transfer frees its fd number, and files opened right
- * after take it. The library must never write to those files nor read from them: it works on
- * its own duplicates of the descriptors (JDK 17's own transferTo has exactly this bug). 1000
+ * after take it. The library must never write to those files nor read from them: it holds the
+ * channels' own close protocol for the call, so a close waits for it (docs/close-protocol.md;
+ * JDK 17's own transferTo does not for its target, and has exactly this bug). 1000
  * closes of each side, spread over the strategies, each once the peer has received its first
  * bytes (so the transfer is under way) and after a random 0-2 ms more.
  */
