@@ -9,7 +9,7 @@ import static org.junit.Assert.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.net.URI;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
@@ -17,12 +17,16 @@ import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.Pipe;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.Rule;
 import org.junit.Test;
@@ -176,11 +180,22 @@ public class OutsideFindingsTest {
             assertOutcome(NonReadableChannelException.class, out, -1, 10, target);
             assertOutcome(NonReadableChannelException.class, out, 0, 0, target);
         }
-        // A FileChannel target not open for writing, and a source without a descriptor (a wrapper's
-        // delegate is the JDK's; a user's FileChannel is not): the JDK's exception.
-        try (FileChannel in = FileChannel.open(src); FileChannel readOnly = FileChannel.open(src)) {
-            FileChannel foreign = new ForeignFileChannel(in);
-            assertOutcome(NonWritableChannelException.class, foreign, -1, 10, readOnly);
+        // A FileChannel target not open for writing, and a source without a descriptor (a file in a
+        // zip file system, another provider's FileChannel): the JDK's exception, before the refusal.
+        Path zip = tmp.getRoot().toPath().resolve("foreign.zip");
+        Map<String, String> create = new HashMap<>();
+        create.put("create", "true");
+        try (FileSystem zipfs = FileSystems.newFileSystem(URI.create("jar:" + zip.toUri()), create)) {
+            Path entry = zipfs.getPath("entry");
+            Files.write(entry, pattern(100, 4));
+            try (FileChannel foreign = FileChannel.open(entry); FileChannel readOnly = FileChannel.open(src);
+                    FileChannel writable = FileChannel.open(tmp.newFile().toPath(), StandardOpenOption.WRITE)) {
+                assertOutcome(NonWritableChannelException.class, foreign, -1, 10, readOnly);
+                assertOutcome(IllegalArgumentException.class, foreign, -1, 10, writable);
+                assertOutcome(0L, foreign, 100, 10, writable);
+                assertOutcome(UnsupportedOperationException.class, foreign, 0, 10, writable);
+                assertEquals(0, writable.size());
+            }
         }
     }
 
@@ -210,102 +225,5 @@ public class OutsideFindingsTest {
             got = e.getClass();
         }
         assertEquals(strategy + " position " + position + " count " + count, expected, got);
-    }
-
-    /** A FileChannel of the user's own: every call goes to a JDK channel, but it has no descriptor. */
-    private static final class ForeignFileChannel extends FileChannel {
-        private final FileChannel inner;
-
-        ForeignFileChannel(FileChannel inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return inner.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return inner.read(dsts, offset, length);
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            return inner.write(src);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            return inner.write(srcs, offset, length);
-        }
-
-        @Override
-        public long position() throws IOException {
-            return inner.position();
-        }
-
-        @Override
-        public FileChannel position(long newPosition) throws IOException {
-            inner.position(newPosition);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return inner.size();
-        }
-
-        @Override
-        public FileChannel truncate(long size) throws IOException {
-            inner.truncate(size);
-            return this;
-        }
-
-        @Override
-        public void force(boolean metaData) throws IOException {
-            inner.force(metaData);
-        }
-
-        @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-            return inner.transferTo(position, count, target);
-        }
-
-        @Override
-        public long transferFrom(java.nio.channels.ReadableByteChannel src, long position, long count)
-                throws IOException {
-            return inner.transferFrom(src, position, count);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return inner.read(dst, position);
-        }
-
-        @Override
-        public int write(ByteBuffer src, long position) throws IOException {
-            return inner.write(src, position);
-        }
-
-        @Override
-        public java.nio.MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return inner.map(mode, position, size);
-        }
-
-        @Override
-        public java.nio.channels.FileLock lock(long position, long size, boolean shared) throws IOException {
-            return inner.lock(position, size, shared);
-        }
-
-        @Override
-        public java.nio.channels.FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return inner.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            inner.close();
-        }
     }
 }
