@@ -78,8 +78,10 @@ impl<'a> Options<'a> {
     }
 
     /// Declares what the target is, sparing the `fstat(2)` that would find out: for callers that
-    /// know it already (the JNI face, from the channel's class). A wrong claim is not unsafe: the
-    /// kernel refuses the calls made for that kind (`send(2)` on a pipe is `ENOTSOCK`).
+    /// know it already (the JNI face, from the channel's class). A wrong claim is no memory hazard
+    /// (the kernel refuses the calls made for that kind: `send(2)` on a pipe is `ENOTSOCK`), but
+    /// the claim decides the SIGPIPE guard: a socket or pipe claimed as a [`TargetKind::File`] is
+    /// written unguarded, and a hung-up peer then raises `SIGPIPE` unless the process ignores it.
     pub fn target_is(mut self, kind: TargetKind) -> Self {
         self.target = Some(kind);
         self
