@@ -51,8 +51,8 @@ pub enum TargetKind {
 /// Settings that differ between the faces.
 #[non_exhaustive]
 pub struct Options<'a> {
-    /// Block and discard `SIGPIPE` around calls that can raise it (a guard that blocks it and discards one the call raised).
-    /// On by default; the JNI face turns it off because the JVM already ignores `SIGPIPE`.
+    /// Block `SIGPIPE` around the calls that can raise it, and discard one they raised. On by
+    /// default; the JNI face turns it off because the JVM already ignores `SIGPIPE`.
     pub guard_sigpipe: bool,
     checkpoint: Option<&'a mut dyn FnMut() -> bool>,
     target: Option<TargetKind>,
