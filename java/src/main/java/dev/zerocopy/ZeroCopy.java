@@ -94,8 +94,9 @@ public final class ZeroCopy {
      * @return the number of bytes transferred, possibly 0
      * @throws UnsupportedOperationException a native strategy was asked for but cannot run for
      *     these channels (no library, or a channel without a file descriptor; the load failure is
-     *     the cause), or cannot apply (SENDFILE to an append-mode file). AUTO never throws this:
-     *     it uses the JDK instead.
+     *     the cause), or cannot apply (SENDFILE to an append-mode file): after every check the
+     *     JDK makes, and only where bytes would move (a count of 0, or a position at or past the
+     *     end, returns 0). AUTO never throws this: it uses the JDK instead.
      */
     public static long transferTo(FileChannel src, long position, long count, WritableByteChannel target,
             Strategy strategy) throws IOException {
