@@ -223,17 +223,16 @@ fn sendfile_first(
     };
     job.count = (MAX_OFFSET - position).min(count);
     job.size_known = false; // the end of the source ends the loop
-    job.dst_socket = dst_kind == FileKind::Socket;
     let result = job.run(Strategy::Sendfile, dst_kind, options);
     let classify = match &result {
         _ if job.bytes > 0 => false,
         // Nothing to send at `position`: past the end, truncated, or a file of unknown size.
         Ok(()) => job.ended_at_start,
-        Err(e) => matches!(
-            errno_of(e),
-            Some(libc::EINVAL | libc::ESPIPE | libc::EISDIR | libc::EBADF)
-                | Some(libc::ENOSYS | libc::EOPNOTSUPP | libc::EXDEV)
-        ),
+        // What AUTO falls back from, and what a wrong kind or mode of descriptor gives.
+        Err(e) => {
+            can_fall_back(e)
+                || matches!(errno_of(e), Some(libc::ESPIPE | libc::EISDIR | libc::EBADF))
+        }
     };
     if classify {
         options.checkpoint = job.checkpoint.take();
@@ -255,10 +254,10 @@ fn transfer_classified(
     count: u64,
     dst: BorrowedFd<'_>,
     strategy: Strategy,
-    options: Options<'_>,
+    mut options: Options<'_>,
     syscalls: u64,
 ) -> Result<Transferred, Error> {
-    let mut job = Job::new(src, dst, position, options.checkpoint);
+    let mut job = Job::new(src, dst, position, options.checkpoint.take());
     job.syscalls = syscalls;
     let src_stat = job.call(Call::Fstat, Side::Source, || sys::fstat(src))?;
     job.size_known = match src_stat.kind {
@@ -287,7 +286,6 @@ fn transfer_classified(
     if dst_stat.kind == FileKind::Directory {
         return Err(bad(Side::Target, "a directory", libc::EISDIR));
     }
-    job.dst_socket = dst_stat.kind == FileKind::Socket;
     job.count = if position > MAX_OFFSET {
         0
     } else if job.size_known {
@@ -313,10 +311,6 @@ fn transfer_classified(
         Err(e) => return Err(e),
     };
 
-    let options = Options {
-        checkpoint: None,
-        ..options
-    };
     match job.run(planned, dst_stat.kind, &options) {
         Ok(()) => Ok(job.done(planned)),
         Err(_) if job.bytes > 0 => Ok(job.done(planned)),
@@ -450,6 +444,7 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
             wake,
             ..
         } = *options;
+        self.dst_socket = dst_kind == FileKind::Socket;
         // Only sendfile to a socket and write(2) to a pipe can raise SIGPIPE: the other socket
         // writes use send(MSG_NOSIGNAL). The guard is not free: besides three calls per
         // transfer, read/write to a socket measured 5-10% slower at 1-16 MiB with SIGPIPE
