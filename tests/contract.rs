@@ -1,4 +1,4 @@
-//! The transferTo contract (DESIGN.md section 2), run over every strategy and every target kind.
+//! The transferTo contract (README, "Semantics"), run over every strategy and every target kind.
 
 mod common;
 
