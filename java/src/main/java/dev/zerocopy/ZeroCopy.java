@@ -156,24 +156,15 @@ public final class ZeroCopy {
                     : refuse(source, position, count, sink, strategy, why);
         }
         if (Thread.currentThread().isInterrupted() || (kind == Native.SOCKET && !writable((SocketChannel) sink))) {
-            return checkedInJdkOrder(source, position, count, sink, kind);
+            return checkedInJdkOrder(source, position, count, sink);
         }
         long[] calls = report == null ? null : new long[2];
         boolean registers = REGISTERS && JdkChannels.usable();
         long n;
         try {
             if (registers) {
-                // The JDK's checks from the channels' own flags, in its order (the native side
-                // checks them only on the duplicates' path).
-                if (!JdkChannels.readable(source)) {
-                    throw new NonReadableChannelException();
-                }
-                if (kind == Native.FILE && !JdkChannels.writable(sink)) {
-                    throw new NonWritableChannelException();
-                }
-                if (position < 0 || count < 0) {
-                    throw new IllegalArgumentException();
-                }
+                // The native side checks modes and arguments only on the duplicates' path.
+                checkModesAndArguments(source, position, count, sink);
                 n = JdkChannels.transfer(source, position, count, sink, kind, strategy, calls);
                 if (n >= 0 && kind != Native.FILE && Thread.currentThread().isInterrupted()) {
                     // Interrupted during a transfer to a non-blocking target, which has no hook
@@ -268,27 +259,7 @@ public final class ZeroCopy {
      */
     private static long refuse(FileChannel src, long position, long count, WritableByteChannel target,
             Strategy strategy, String why) throws IOException {
-        // Without access to the flags, a read (write) of nothing throws NonReadableChannelException
-        // (NonWritableChannelException) as the JDK's check does: FileChannel's contract.
-        if (REGISTERS && Native.kind(src) == Native.FILE) {
-            if (!JdkChannels.readable(src)) {
-                throw new NonReadableChannelException();
-            }
-        } else {
-            src.read(EMPTY, 0);
-        }
-        if (Native.kind(target) == Native.FILE) {
-            if (REGISTERS) {
-                if (!JdkChannels.writable(target)) {
-                    throw new NonWritableChannelException();
-                }
-            } else {
-                ((FileChannel) target).write(EMPTY, 0);
-            }
-        }
-        if (position < 0 || count < 0) {
-            throw new IllegalArgumentException();
-        }
+        checkModesAndArguments(src, position, count, target);
         if (Thread.currentThread().isInterrupted()) {
             throw closedByInterrupt(src, target);
         }
@@ -341,12 +312,9 @@ public final class ZeroCopy {
      * cannot be written NotYetConnectedException, or AsynchronousCloseException with a suppressed
      * ClosedChannelException for a shut-down output.
      */
-    private static long checkedInJdkOrder(FileChannel src, long position, long count, WritableByteChannel target,
-            int kind) throws IOException {
-        Native.checkAccess0(src, target, kind);
-        if (position < 0 || count < 0) {
-            throw new IllegalArgumentException();
-        }
+    private static long checkedInJdkOrder(FileChannel src, long position, long count, WritableByteChannel target)
+            throws IOException {
+        checkModesAndArguments(src, position, count, target);
         if (Thread.currentThread().isInterrupted()) {
             throw closedByInterrupt(src, target);
         }
@@ -361,6 +329,44 @@ public final class ZeroCopy {
         AsynchronousCloseException e = new AsynchronousCloseException();
         e.addSuppressed(new ClosedChannelException());
         throw e;
+    }
+
+    /**
+     * The JDK's checks after the closed ones, in its order: a source not open for reading
+     * (NonReadableChannelException), a FileChannel target not open for writing
+     * (NonWritableChannelException), a negative position or count (IllegalArgumentException).
+     * The modes come from the JDK channels' own flags where JdkChannels found them, else from
+     * fcntl(2) on pinned duplicates (Native.checkAccess0), else, for channels the native side
+     * cannot take, from a read (write) of nothing, which throws as the JDK's check does
+     * (FileChannel's contract).
+     */
+    private static void checkModesAndArguments(FileChannel src, long position, long count,
+            WritableByteChannel target) throws IOException {
+        int srcKind = Native.kind(src);
+        int targetKind = Native.kind(target);
+        if (!REGISTERS && Native.AVAILABLE && srcKind == Native.FILE && targetKind != Native.NONE) {
+            Native.checkAccess0(src, target, targetKind);
+        } else {
+            if (REGISTERS && srcKind == Native.FILE) {
+                if (!JdkChannels.readable(src)) {
+                    throw new NonReadableChannelException();
+                }
+            } else {
+                src.read(EMPTY, 0);
+            }
+            if (targetKind == Native.FILE) {
+                if (REGISTERS) {
+                    if (!JdkChannels.writable(target)) {
+                        throw new NonWritableChannelException();
+                    }
+                } else {
+                    ((FileChannel) target).write(EMPTY, 0);
+                }
+            }
+        }
+        if (position < 0 || count < 0) {
+            throw new IllegalArgumentException();
+        }
     }
 
     /** Closes both channels as JDK 25 does on an interrupt; the interrupt status stays set. */
