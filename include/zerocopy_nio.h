@@ -8,6 +8,7 @@
  *   ZC_UPDATE_HEADER=1 cargo test --test header */
 
 #include <stdint.h>
+#include <sys/uio.h>
 
 // A transfer strategy: one of the `ZC_STRATEGY_*` values. Any other value is rejected with
 // `EINVAL` (it is an `int`, not a C enum, so that no value a C caller passes is undefined).
@@ -98,6 +99,48 @@ int zc_transfer_to_report(int src_fd,
                           int dst_fd,
                           zc_strategy strategy,
                           struct zc_report *report);
+
+// Sends a response in the fewest system calls: the `header_count` buffers of `header`, then up
+// to `count` bytes of the regular file `file_fd` from `position`, then the `trailer_count`
+// buffers of `trailer`, to `sock_fd` (a socket; a pipe or a file opened for writing work too).
+//
+// - The body is `count` bytes clamped to the end of the file, as `zc_transfer_to` clamps it;
+//   `position` at or past the end sends the header and trailer only. The file offset of
+//   `file_fd` never changes.
+// - `ZC_STRATEGY_AUTO` reads a body of up to 32 KiB into a buffer and writes it with the header
+//   and trailer in one `writev(2)`/`sendmsg(2)` (one TCP segment where it fits); a larger body
+//   goes by sendfile(2) after the header, which is sent with `MSG_MORE` so that it leaves in
+//   the body's first segment. `ZC_STRATEGY_SENDFILE` and `ZC_STRATEGY_MMAP` always write the
+//   header (with `MSG_MORE`), the body by their path, then the trailer;
+//   `ZC_STRATEGY_READ_WRITE` gathers each 256 KiB of the body with the rest of the header and,
+//   for the last, the trailer.
+// - A blocking socket gets everything. A non-blocking one that is full ends the call with the
+//   bytes written so far (possibly 0), and so does an error after some bytes were written (it
+//   shows again on the next call). The bytes go in order: the first `*sent` bytes of the
+//   concatenation header + body + trailer were written; resume with the rest.
+// - The source is checked before the header is written: a bad `file_fd` loses nothing.
+//
+// Returns 0 and sets `*sent` to the bytes written in all, or returns a positive errno and
+// leaves it untouched: the errors of `zc_transfer_to`; `EINVAL` for a NULL `sent`, a negative
+// `header_count` or `trailer_count`, or a NULL list with a positive count; `EFAULT` for an entry
+// with a NULL base and a positive length. A peer that hangs up gives
+// `EPIPE` or `ECONNRESET`, never `SIGPIPE` (as for `zc_transfer_to`).
+//
+// # Safety
+// `header` points at `header_count` valid `struct iovec` (or is NULL with a count of 0), each
+// readable for its length during the call; likewise `trailer`. `sent` is NULL or valid for
+// writing one `uint64_t`. Descriptors as for `zc_transfer_to`: the call works on private
+// duplicates.
+int zc_send_file(int sock_fd,
+                 const struct iovec *header,
+                 int header_count,
+                 int file_fd,
+                 uint64_t position,
+                 uint64_t count,
+                 const struct iovec *trailer,
+                 int trailer_count,
+                 zc_strategy strategy,
+                 uint64_t *sent);
 
 // The name of a strategy (`"AUTO"`, `"SENDFILE"`, `"MMAP"`, `"READ_WRITE"`), a static string;
 // NULL for a value that is no strategy.

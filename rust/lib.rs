@@ -32,12 +32,14 @@
 pub mod capi;
 mod error;
 mod jni;
+mod send_file;
 mod strategy;
 mod sys;
 mod transfer;
 mod wake;
 
 pub use error::{Call, Error, Side};
+pub use send_file::{send_file, send_file_with, Sent, SMALL_BODY};
 pub use strategy::Strategy;
 pub use transfer::{
     check_access, transfer_to, transfer_to_with, Options, TargetKind, Transferred,

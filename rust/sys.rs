@@ -176,6 +176,70 @@ pub fn write(fd: BorrowedFd<'_>, buf: &[u8], socket: bool) -> io::Result<usize> 
     cvt(ret)
 }
 
+/// Most buffers one `writev(2)`/`sendmsg(2)` takes (`IOV_MAX` on Linux); [`gather`] clips to it.
+pub const MAX_IOVECS: usize = 1024;
+
+/// Writes the buffers in order, as one `write(2)` of their concatenation would: `sendmsg(2)`
+/// with `MSG_NOSIGNAL` when `socket` is true (and `MSG_MORE` when `more`: the kernel holds a
+/// partial segment back for the data that follows), `writev(2)` otherwise. At most
+/// [`MAX_IOVECS`] buffers and [`MAX_RW_COUNT`] bytes go in one call (the kernel clips the count
+/// itself).
+pub fn gather(
+    fd: BorrowedFd<'_>,
+    bufs: &[io::IoSlice<'_>],
+    socket: bool,
+    more: bool,
+) -> io::Result<usize> {
+    let bufs = &bufs[..bufs.len().min(MAX_IOVECS)];
+    // `IoSlice` is ABI-compatible with `struct iovec` on Unix (its documented guarantee).
+    let iov = bufs.as_ptr().cast::<libc::iovec>().cast_mut();
+    let ret = if socket {
+        // SAFETY: an all-zero msghdr is valid (no name, no control data).
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = iov;
+        msg.msg_iovlen = bufs.len() as _;
+        let flags = libc::MSG_NOSIGNAL | if more { libc::MSG_MORE } else { 0 };
+        // SAFETY: `msg` points at `bufs.len()` iovecs, each valid for reads of its length, which
+        // the kernel only reads.
+        unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, flags) }
+    } else {
+        // SAFETY: as above: `bufs.len()` readable iovecs.
+        unsafe { libc::writev(fd.as_raw_fd(), iov, bufs.len() as libc::c_int) }
+    };
+    cvt(ret)
+}
+
+/// Sends the TCP segment that `MSG_MORE` held back, unless the caller corks the socket itself:
+/// reads `TCP_CORK`, and when it is off sets it off again, which pushes the pending frames
+/// (`__tcp_sock_set_cork`). A corked socket is left as it is: its owner's uncork sends it.
+pub fn push_held_segment(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let mut on: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `on` and `len` are valid out-pointers for one int and its length.
+    cvt_int(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_CORK,
+            (&mut on as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    })?;
+    if on == 0 {
+        // SAFETY: `on` is a valid int for the option's length.
+        cvt_int(unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_CORK,
+                (&on as *const libc::c_int).cast(),
+                len,
+            )
+        })?;
+    }
+    Ok(())
+}
+
 /// `sendfile(2)` from `src` at `*offset` to `dst`'s current offset; `*offset` advances by the
 /// bytes sent and `src`'s own file offset is untouched. `count` is clipped to [`MAX_RW_COUNT`].
 pub fn sendfile(

@@ -54,9 +54,12 @@ pub struct Options<'a> {
     /// Block `SIGPIPE` around the calls that can raise it, and discard one they raised. On by
     /// default; the JNI face turns it off because the JVM already ignores `SIGPIPE`.
     pub guard_sigpipe: bool,
-    checkpoint: Option<&'a mut dyn FnMut() -> bool>,
-    target: Option<TargetKind>,
-    wake: bool,
+    pub(crate) checkpoint: Option<&'a mut dyn FnMut() -> bool>,
+    pub(crate) target: Option<TargetKind>,
+    pub(crate) wake: bool,
+    /// The caller checked that the source is a file open for reading (the JNI face, from the
+    /// channel's own flags): `send_file` may write the header before it first reads the file.
+    pub(crate) source_checked: bool,
 }
 
 impl Default for Options<'_> {
@@ -66,6 +69,7 @@ impl Default for Options<'_> {
             checkpoint: None,
             target: None,
             wake: false,
+            source_checked: false,
         }
     }
 }
@@ -332,9 +336,9 @@ fn transfer_classified(
 /// Set once `sendfile(2)` fails with `ENOSYS` (an old kernel or a seccomp filter): a property of
 /// the process, unlike `EINVAL`, which depends on the descriptors (JDK 17's sticky per-kind flag
 /// turns sendfile off for good after one append-mode target; we do not copy that).
-static SENDFILE_MISSING: AtomicBool = AtomicBool::new(false);
+pub(crate) static SENDFILE_MISSING: AtomicBool = AtomicBool::new(false);
 
-fn bad(side: Side, what: &'static str, errno: i32) -> Error {
+pub(crate) fn bad(side: Side, what: &'static str, errno: i32) -> Error {
     Error::BadDescriptor { side, what, errno }
 }
 
@@ -358,7 +362,7 @@ fn plan(strategy: Strategy, size_known: bool, dst_append: bool) -> Result<Strate
     }
 }
 
-fn errno_of(e: &Error) -> Option<i32> {
+pub(crate) fn errno_of(e: &Error) -> Option<i32> {
     match e {
         Error::Os { source, .. } => source.raw_os_error(),
         _ => None,
@@ -366,7 +370,7 @@ fn errno_of(e: &Error) -> Option<i32> {
 }
 
 /// Errors that mean "this kernel or these descriptors cannot do sendfile", not "the I/O failed".
-fn can_fall_back(e: &Error) -> bool {
+pub(crate) fn can_fall_back(e: &Error) -> bool {
     matches!(
         e,
         Error::Os {
@@ -380,36 +384,38 @@ fn can_fall_back(e: &Error) -> bool {
 }
 
 /// One transfer in progress: the clamped request and what has been done so far.
-struct Job<'fd, 'cp> {
-    src: BorrowedFd<'fd>,
-    dst: BorrowedFd<'fd>,
-    position: u64,
+pub(crate) struct Job<'fd, 'cp> {
+    pub(crate) src: BorrowedFd<'fd>,
+    pub(crate) dst: BorrowedFd<'fd>,
+    pub(crate) position: u64,
     /// Bytes to move, already clamped to the source's size (or to the largest offset).
-    count: u64,
+    pub(crate) count: u64,
     /// False for a source that reports size 0 (a `/proc` file, a device): copy until its end.
-    size_known: bool,
-    dst_socket: bool,
-    syscalls: u64,
-    bytes: u64,
+    pub(crate) size_known: bool,
+    pub(crate) dst_socket: bool,
+    pub(crate) syscalls: u64,
+    pub(crate) bytes: u64,
     /// `bytes` when the checkpoint last ran.
-    checked_at: u64,
+    pub(crate) checked_at: u64,
     /// The wake-up registration, while a blocked call must not block for good.
-    watch: Option<Watch>,
-    checkpoint: Option<&'cp mut dyn FnMut() -> bool>,
+    pub(crate) watch: Option<Watch>,
+    pub(crate) checkpoint: Option<&'cp mut dyn FnMut() -> bool>,
     /// The first read of the source returned nothing (sendfile or pread returned 0 at
     /// `position`).
-    ended_at_start: bool,
+    pub(crate) ended_at_start: bool,
+    /// The last write-side call found a non-blocking target full.
+    pub(crate) would_block: bool,
 }
 
 /// How a kernel call on the write side ended, for the loops.
-enum Wrote {
+pub(crate) enum Wrote {
     Bytes(usize),
     /// The target is non-blocking and full: end the transfer with what has moved.
     WouldBlock,
 }
 
 impl<'fd, 'cp> Job<'fd, 'cp> {
-    fn new(
+    pub(crate) fn new(
         src: BorrowedFd<'fd>,
         dst: BorrowedFd<'fd>,
         position: u64,
@@ -428,12 +434,13 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
             watch: None,
             checkpoint,
             ended_at_start: false,
+            would_block: false,
         }
     }
 
     /// Runs `strategy` (never AUTO) to a target of kind `dst_kind`, with the SIGPIPE guard and
     /// the wake-ups that kind and `options` ask for.
-    fn run(
+    pub(crate) fn run(
         &mut self,
         strategy: Strategy,
         dst_kind: FileKind,
@@ -455,7 +462,17 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
             _ => false,
         };
         let _guard = (guard_sigpipe && sigpipe_possible).then(sys::SigpipeGuard::new);
-        // Only a file never blocks for good.
+        self.arm_watch(dst_kind, wake);
+        match strategy {
+            Strategy::Sendfile => self.sendfile(),
+            Strategy::Mmap => self.mmap(),
+            _ => self.read_write(),
+        }
+    }
+
+    /// Starts the watchdog that wakes a call blocked on a target that can block for good (anything
+    /// but a file) when `wake` asks for it and there is a checkpoint to run.
+    pub(crate) fn arm_watch(&mut self, dst_kind: FileKind, wake: bool) {
         if wake
             && self.checkpoint.is_some()
             && self.watch.is_none()
@@ -466,16 +483,11 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
         {
             self.watch = Watch::start();
         }
-        match strategy {
-            Strategy::Sendfile => self.sendfile(),
-            Strategy::Mmap => self.mmap(),
-            _ => self.read_write(),
-        }
     }
 
     /// Runs the checkpoint once [`CHECKPOINT_BYTES`] have moved since it last ran, or when the
     /// watchdog woke a blocked call.
-    fn checkpoint(&mut self) -> Result<(), Error> {
+    pub(crate) fn checkpoint(&mut self) -> Result<(), Error> {
         let due = self.bytes - self.checked_at >= CHECKPOINT_BYTES
             || self.watch.as_ref().is_some_and(Watch::take_poke);
         if due {
@@ -504,7 +516,7 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
         }
     }
 
-    fn done(&self, strategy: Strategy) -> Transferred {
+    pub(crate) fn done(&self, strategy: Strategy) -> Transferred {
         Transferred {
             bytes: self.bytes,
             strategy,
@@ -512,18 +524,18 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
         }
     }
 
-    fn remaining(&self) -> u64 {
+    pub(crate) fn remaining(&self) -> u64 {
         self.count - self.bytes
     }
 
-    fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.position + self.bytes
     }
 
     /// Runs one kernel call and counts it. On EINTR it asks the checkpoint and retries while
     /// that says go on; without a checkpoint, EINTR is the call's error (a C caller's signal
     /// handler, installed without `SA_RESTART`, ends the transfer as it would end `write(2)`).
-    fn call<T>(
+    pub(crate) fn call<T>(
         &mut self,
         call: Call,
         side: Side,
@@ -544,7 +556,7 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
     }
 
     /// A write-side call, with `EAGAIN` turned into [`Wrote::WouldBlock`].
-    fn write_call(
+    pub(crate) fn write_call(
         &mut self,
         call: Call,
         f: impl FnMut() -> io::Result<usize>,
@@ -552,6 +564,7 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
         match self.call(call, Side::Target, f) {
             Ok(n) => Ok(Wrote::Bytes(n)),
             Err(Error::Os { source, .. }) if source.kind() == io::ErrorKind::WouldBlock => {
+                self.would_block = true;
                 Ok(Wrote::WouldBlock)
             }
             Err(e) => Err(e),
@@ -572,7 +585,7 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
 
     /// Whether the source has no byte at `position`: one probe byte, for a source whose size
     /// says nothing (0 for a `/proc` file as for an empty one).
-    fn nothing_at_position(&mut self) -> Result<bool, Error> {
+    pub(crate) fn nothing_at_position(&mut self) -> Result<bool, Error> {
         let (src, position) = (self.src, self.position);
         let mut probe = sys::ReadBuffer::with_capacity(1);
         let n = self.call(Call::Pread, Side::Source, || probe.pread(src, 1, position))?;
@@ -598,7 +611,7 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
         Ok(())
     }
 
-    fn read_write(&mut self) -> Result<(), Error> {
+    pub(crate) fn read_write(&mut self) -> Result<(), Error> {
         let (src, dst, socket) = (self.src, self.dst, self.dst_socket);
         let mut buf =
             sys::ReadBuffer::with_capacity(self.remaining().min(READ_WRITE_BUFFER as u64) as usize);
@@ -680,7 +693,7 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
     }
 }
 
-fn write_zero() -> Error {
+pub(crate) fn write_zero() -> Error {
     Error::os(
         Call::Write,
         Side::Target,

@@ -7,10 +7,11 @@
 #![allow(unsafe_code, non_camel_case_types)]
 
 use std::ffi::{c_char, c_int, CStr};
+use std::io::IoSlice;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::{sys, transfer_to_with, Options, Strategy, Transferred};
+use crate::{send_file, sys, transfer_to_with, Error, Options, Strategy, Transferred};
 
 /// A transfer strategy: one of the `ZC_STRATEGY_*` values. Any other value is rejected with
 /// `EINVAL` (it is an `int`, not a C enum, so that no value a C caller passes is undefined).
@@ -59,49 +60,41 @@ fn private_duplicate(fd: BorrowedFd<'_>, min: c_int) -> Result<Option<OwnedFd>, 
     }
 }
 
-/// The shared body of the transfer functions: converts the arguments, runs the core, and writes
-/// the result through `out` on success only.
-fn transfer(
-    src_fd: c_int,
-    position: u64,
-    count: u64,
-    dst_fd: c_int,
-    strategy: zc_strategy,
-    out: impl FnOnce(Transferred),
+/// Runs `body` on private duplicates of two caller descriptors (see [`private_duplicate`]),
+/// inside the panic boundary: the errno of a bad descriptor or of the body's error, else 0 after
+/// `out` got the result.
+fn on_duplicates<T>(
+    first_fd: c_int,
+    second_fd: c_int,
+    body: impl FnOnce(BorrowedFd<'_>, BorrowedFd<'_>) -> Result<T, Error>,
+    out: impl FnOnce(T),
 ) -> c_int {
     boundary(libc::ENOTRECOVERABLE, || {
-        let Some(strategy) = Strategy::from_code(strategy) else {
-            return libc::EINVAL;
-        };
-        if src_fd < 0 || dst_fd < 0 {
+        if first_fd < 0 || second_fd < 0 {
             return libc::EBADF;
         }
         // SAFETY: the descriptors are non-negative, and only duplicated here: a closed one
         // makes the duplication fail with EBADF before any other use.
-        let (src, dst) = unsafe {
+        let (first, second) = unsafe {
             (
-                BorrowedFd::borrow_raw(src_fd),
-                BorrowedFd::borrow_raw(dst_fd),
+                BorrowedFd::borrow_raw(first_fd),
+                BorrowedFd::borrow_raw(second_fd),
             )
         };
-        let src_dup = match private_duplicate(src, 0) {
+        let first_dup = match private_duplicate(first, 0) {
             Ok(dup) => dup,
             Err(errno) => return errno,
         };
-        let next = src_dup.as_ref().map_or(0, |d| d.as_raw_fd() + 1);
-        let dst_dup = match private_duplicate(dst, next) {
+        let next = first_dup.as_ref().map_or(0, |d| d.as_raw_fd() + 1);
+        let second_dup = match private_duplicate(second, next) {
             Ok(dup) => dup,
             Err(errno) => return errno,
         };
-        let result = transfer_to_with(
-            src_dup.as_ref().map_or(src, OwnedFd::as_fd),
-            position,
-            count,
-            dst_dup.as_ref().map_or(dst, OwnedFd::as_fd),
-            strategy,
-            Options::default(),
+        let result = body(
+            first_dup.as_ref().map_or(first, OwnedFd::as_fd),
+            second_dup.as_ref().map_or(second, OwnedFd::as_fd),
         );
-        if let (Some(a), Some(b)) = (src_dup, dst_dup) {
+        if let (Some(a), Some(b)) = (first_dup, second_dup) {
             sys::close_pair(a, b);
         }
         match result {
@@ -112,6 +105,27 @@ fn transfer(
             Err(e) => e.errno(),
         }
     })
+}
+
+/// The shared body of the transfer functions: converts the arguments, runs the core, and writes
+/// the result through `out` on success only.
+fn transfer(
+    src_fd: c_int,
+    position: u64,
+    count: u64,
+    dst_fd: c_int,
+    strategy: zc_strategy,
+    out: impl FnOnce(Transferred),
+) -> c_int {
+    let Some(strategy) = Strategy::from_code(strategy) else {
+        return libc::EINVAL;
+    };
+    on_duplicates(
+        src_fd,
+        dst_fd,
+        |src, dst| transfer_to_with(src, position, count, dst, strategy, Options::default()),
+        out,
+    )
 }
 
 /// Sends up to `count` bytes of the regular file `src_fd`, starting at `position`, to `dst_fd`
@@ -196,6 +210,103 @@ pub unsafe extern "C" fn zc_transfer_to_report(
             })
         }
     })
+}
+
+/// Sends a response in the fewest system calls: the `header_count` buffers of `header`, then up
+/// to `count` bytes of the regular file `file_fd` from `position`, then the `trailer_count`
+/// buffers of `trailer`, to `sock_fd` (a socket; a pipe or a file opened for writing work too).
+///
+/// - The body is `count` bytes clamped to the end of the file, as `zc_transfer_to` clamps it;
+///   `position` at or past the end sends the header and trailer only. The file offset of
+///   `file_fd` never changes.
+/// - `ZC_STRATEGY_AUTO` reads a body of up to 32 KiB into a buffer and writes it with the header
+///   and trailer in one `writev(2)`/`sendmsg(2)` (one TCP segment where it fits); a larger body
+///   goes by sendfile(2) after the header, which is sent with `MSG_MORE` so that it leaves in
+///   the body's first segment. `ZC_STRATEGY_SENDFILE` and `ZC_STRATEGY_MMAP` always write the
+///   header (with `MSG_MORE`), the body by their path, then the trailer;
+///   `ZC_STRATEGY_READ_WRITE` gathers each 256 KiB of the body with the rest of the header and,
+///   for the last, the trailer.
+/// - A blocking socket gets everything. A non-blocking one that is full ends the call with the
+///   bytes written so far (possibly 0), and so does an error after some bytes were written (it
+///   shows again on the next call). The bytes go in order: the first `*sent` bytes of the
+///   concatenation header + body + trailer were written; resume with the rest.
+/// - The source is checked before the header is written: a bad `file_fd` loses nothing.
+///
+/// Returns 0 and sets `*sent` to the bytes written in all, or returns a positive errno and
+/// leaves it untouched: the errors of `zc_transfer_to`; `EINVAL` for a NULL `sent`, a negative
+/// `header_count` or `trailer_count`, or a NULL list with a positive count; `EFAULT` for an entry
+/// with a NULL base and a positive length. A peer that hangs up gives
+/// `EPIPE` or `ECONNRESET`, never `SIGPIPE` (as for `zc_transfer_to`).
+///
+/// # Safety
+/// `header` points at `header_count` valid `struct iovec` (or is NULL with a count of 0), each
+/// readable for its length during the call; likewise `trailer`. `sent` is NULL or valid for
+/// writing one `uint64_t`. Descriptors as for `zc_transfer_to`: the call works on private
+/// duplicates.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zc_send_file(
+    sock_fd: c_int,
+    header: *const libc::iovec,
+    header_count: c_int,
+    file_fd: c_int,
+    position: u64,
+    count: u64,
+    trailer: *const libc::iovec,
+    trailer_count: c_int,
+    strategy: zc_strategy,
+    sent: *mut u64,
+) -> c_int {
+    if sent.is_null() {
+        return libc::EINVAL;
+    }
+    let Some(strategy) = Strategy::from_code(strategy) else {
+        return libc::EINVAL;
+    };
+    // SAFETY: the caller passes `count` valid iovecs (or NULL and 0), readable during the call.
+    let lists = unsafe { (iovecs(header, header_count), iovecs(trailer, trailer_count)) };
+    let (header, trailer) = match lists {
+        (Ok(header), Ok(trailer)) => (header, trailer),
+        (Err(errno), _) | (_, Err(errno)) => return errno,
+    };
+    on_duplicates(
+        sock_fd,
+        file_fd,
+        |sock, file| {
+            send_file(sock, &header, file, position, count, &trailer, strategy).map(|s| s.bytes)
+        },
+        // SAFETY: non-null, and the caller passes a pointer valid for writing one uint64_t.
+        |bytes| unsafe { sent.write(bytes) },
+    )
+}
+
+/// The caller's iovec list as `IoSlice`s, checked as `writev(2)` checks it: `EINVAL` for a
+/// negative count or a NULL list with a positive count, `EFAULT` for an entry with a NULL base
+/// and a positive length (an entry of length 0 is skipped whatever its base).
+///
+/// # Safety
+/// `list` points at `count` valid iovecs, each readable for its length, for `'a`.
+unsafe fn iovecs<'a>(list: *const libc::iovec, count: c_int) -> Result<Vec<IoSlice<'a>>, c_int> {
+    let count = usize::try_from(count).map_err(|_| libc::EINVAL)?;
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if list.is_null() {
+        return Err(libc::EINVAL);
+    }
+    // SAFETY: the caller guarantees `count` readable entries.
+    let list = unsafe { std::slice::from_raw_parts(list, count) };
+    let mut slices = Vec::with_capacity(count);
+    for entry in list.iter().filter(|e| e.iov_len > 0) {
+        if entry.iov_base.is_null() || entry.iov_len > isize::MAX as usize {
+            return Err(libc::EFAULT);
+        }
+        // SAFETY: non-null, and the caller guarantees it readable for `iov_len` bytes for `'a`.
+        let bytes =
+            unsafe { std::slice::from_raw_parts(entry.iov_base.cast::<u8>(), entry.iov_len) };
+        slices.push(IoSlice::new(bytes));
+    }
+    Ok(slices)
 }
 
 /// The name of a strategy (`"AUTO"`, `"SENDFILE"`, `"MMAP"`, `"READ_WRITE"`), a static string;

@@ -14,18 +14,23 @@
 //! All I/O then goes to the private duplicates, which stay valid whatever other threads close.
 #![allow(unsafe_code)]
 
+mod buffers;
 mod exceptions;
 
 use std::ffi::c_void;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::OnceLock;
 
-use jni::objects::{Global, JClass, JFieldID, JLongArray, JObject, JStaticMethodID};
+use jni::objects::{Global, JClass, JFieldID, JLongArray, JObject, JObjectArray, JStaticMethodID};
 use jni::signature::{JavaType, Primitive};
-use jni::sys::{jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
+use jni::sys::{jboolean, jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
 use jni::{jni_sig, jni_str, Env, EnvUnowned, JavaVM};
 
-use crate::{check_access, transfer_to_with, Call, Error, Options, Side, Strategy, TargetKind};
+use crate::{
+    check_access, send_file_with, transfer_to_with, Call, Error, Options, Side, Strategy,
+    TargetKind,
+};
+use buffers::Buffers;
 use exceptions::{Fault, ThrowJdkException};
 
 /// Field and method IDs, looked up once in `JNI_OnLoad`. The classes are the JDK's own (never
@@ -43,6 +48,13 @@ struct Ids {
     descriptor_fd: JFieldID,
     /// `volatile boolean closed` in `java.nio.channels.spi.AbstractInterruptibleChannel`.
     channel_closed: JFieldID,
+    /// `int position` and `int limit` in `java.nio.Buffer`.
+    buffer_position: JFieldID,
+    buffer_limit: JFieldID,
+    /// `byte[] hb` and `int offset` in `java.nio.ByteBuffer`: a heap buffer's array, and where
+    /// its index 0 is in it.
+    heap_array: JFieldID,
+    heap_offset: JFieldID,
 }
 
 static IDS: OnceLock<Ids> = OnceLock::new();
@@ -68,7 +80,13 @@ fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
         "java/nio/channels/spi/AbstractInterruptibleChannel"
     ))?;
     let native = env.find_class(jni_str!("dev/zerocopy/Native"))?;
+    let buffer = env.find_class(jni_str!("java/nio/Buffer"))?;
+    let byte_buffer = env.find_class(jni_str!("java/nio/ByteBuffer"))?;
     Ok(Ids {
+        buffer_position: env.get_field_id(&buffer, jni_str!("position"), jni_sig!("I"))?,
+        buffer_limit: env.get_field_id(&buffer, jni_str!("limit"), jni_sig!("I"))?,
+        heap_array: env.get_field_id(&byte_buffer, jni_str!("hb"), jni_sig!("[B"))?,
+        heap_offset: env.get_field_id(&byte_buffer, jni_str!("offset"), jni_sig!("I"))?,
         checkpoint: env.get_static_method_id(
             &native,
             jni_str!("checkpoint"),
@@ -264,6 +282,53 @@ fn transfer(
     )
 }
 
+/// The target kind a Java kind code names.
+fn target_kind(dst_kind: jint) -> Result<TargetKind, Fault> {
+    match dst_kind {
+        FILE => Ok(TargetKind::File),
+        SOCKET => Ok(TargetKind::Socket),
+        PIPE_SINK => Ok(TargetKind::Pipe),
+        _ => Err(Fault::IllegalArgument),
+    }
+}
+
+/// The options every Java call runs with. The JVM ignores SIGPIPE already, so no guard. The
+/// checkpoint notices an interrupt or a channel closed by another thread every few MiB, and
+/// whenever a signal interrupts a call: the JDK's close signals a registered thread; the watchdog
+/// signals one that is not.
+fn java_options<'a>(
+    keep_going: &'a mut dyn FnMut() -> bool,
+    target: TargetKind,
+    guard: &Guard,
+) -> Options<'a> {
+    let options = Options::default()
+        .guard_sigpipe(false)
+        .checkpoint(keep_going)
+        .target_is(target);
+    match guard {
+        Guard::Duplicates => options.wake_blocked_calls(),
+        Guard::Registered => options,
+    }
+}
+
+/// What a call's checkpoint answer and result come to in Java: the result, `None` for an
+/// interrupt (the Java side closes both channels), or the exception. `moved` says whether a
+/// result moved any byte (a close after some bytes returns them, as the JDK does).
+fn outcome<T>(
+    stop: Option<Stop>,
+    result: Result<T, Error>,
+    moved: impl Fn(&T) -> bool,
+) -> Result<Option<T>, Fault> {
+    match (stop, result) {
+        (Some(Stop::Interrupted), _) => Ok(None),
+        (Some(Stop::Failed), _) => Err(Fault::JavaPending),
+        (Some(Stop::Closed), Ok(done)) if moved(&done) => Ok(Some(done)),
+        (Some(Stop::Closed), _) => Err(Fault::AsyncClosed),
+        (None, Ok(done)) => Ok(Some(done)),
+        (None, Err(e)) => Err(e.into()),
+    }
+}
+
 /// Transfers between descriptors that stay the channels' for the whole call, and writes the
 /// report. An interrupted thread never gets here (the Java side checks, in the JDK's order).
 #[allow(clippy::too_many_arguments)]
@@ -280,43 +345,27 @@ fn run(
     report: &JLongArray,
 ) -> Result<jlong, Fault> {
     let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
-    let target = match dst_kind {
-        FILE => TargetKind::File,
-        SOCKET => TargetKind::Socket,
-        PIPE_SINK => TargetKind::Pipe,
-        _ => return Err(Fault::IllegalArgument),
-    };
+    let target = target_kind(dst_kind)?;
     let mut stop = None;
     let mut keep_going = || {
         stop = ask_checkpoint(env, ids, src, dst);
         stop.is_none()
     };
-    // The JVM ignores SIGPIPE already, so no guard. The checkpoint notices an interrupt or a
-    // channel closed by another thread every few MiB, and whenever a signal interrupts a call:
-    // the JDK's close signals a registered thread; the watchdog signals one that is not.
-    let mut options = Options::default()
-        .guard_sigpipe(false)
-        .checkpoint(&mut keep_going)
-        .target_is(target);
-    if matches!(guard, Guard::Duplicates) {
-        options = options.wake_blocked_calls();
-    }
+    let options = java_options(&mut keep_going, target, &guard);
     let result = transfer_to_with(src_fd, position, count, dst_fd, strategy, options);
     if matches!(guard, Guard::Duplicates) && !matches!(result, Ok(ref done) if done.bytes > 0) {
         // Nothing moved: report a wrong mode before anything else, as the JDK does. (A
         // registered call had its modes checked from the channels' flags on the Java side.)
         check_access(src_fd, dst_fd)?;
     }
-    let done = match (stop, result) {
-        (Some(Stop::Interrupted), _) => return Ok(INTERRUPTED),
-        (Some(Stop::Failed), _) => return Err(Fault::JavaPending),
-        (Some(Stop::Closed), Ok(done)) if done.bytes > 0 => done,
-        (Some(Stop::Closed), _) => return Err(Fault::AsyncClosed),
-        (None, Ok(done)) => done,
+    let result = match result {
         // The file shrank between the size check and the read: the JDK returns what sendfile
         // returns then, 0.
-        (None, Err(Error::SourceEnded { .. })) => return Ok(0),
-        (None, Err(e)) => return Err(e.into()),
+        Err(Error::SourceEnded { .. }) if stop.is_none() => return Ok(0),
+        other => other,
+    };
+    let Some(done) = outcome(stop, result, |done| done.bytes > 0)? else {
+        return Ok(INTERRUPTED);
     };
     if !report.is_null() {
         let entries = [done.strategy.code() as jlong, done.syscalls as jlong];
@@ -324,6 +373,86 @@ fn run(
     }
     // At most the clamped count, which came from a non-negative jlong.
     Ok(done.bytes as jlong)
+}
+
+/// `static native long sendFile0(boolean registered, int fileFd, int targetFd, long position,
+/// long count, int targetKind, int strategy, ByteBuffer[] header, ByteBuffer[] trailer,
+/// FileChannel file, Object target, long[] result)`: the core's `send_file`, on the descriptor
+/// numbers when `registered` (the caller holds both channels' close protocol, as for
+/// `transferRegistered0`), else on private duplicates of the channels' descriptors. Returns the
+/// bytes written in all, or -2 when interrupted; `result` (three entries) receives the strategy
+/// that moved the body, the kernel calls and the body's bytes. The modes and arguments were
+/// checked on the Java side.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_dev_zerocopy_Native_sendFile0<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    registered: jboolean,
+    file_fd: jint,
+    target_fd: jint,
+    position: jlong,
+    count: jlong,
+    target_kind_code: jint,
+    strategy: jint,
+    header: JObjectArray<'local>,
+    trailer: JObjectArray<'local>,
+    file: JObject<'local>,
+    target: JObject<'local>,
+    result: JLongArray<'local>,
+) -> jlong {
+    env.with_env(|env| -> Result<jlong, Fault> {
+        let ids = ids()?;
+        let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
+            return Err(Fault::IllegalArgument);
+        };
+        let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
+        let kind = target_kind(target_kind_code)?;
+        let pinned;
+        let (guard, file_fd, target_fd) = if registered {
+            if file_fd < 0 || target_fd < 0 {
+                return Err(Fault::AsyncClosed);
+            }
+            // SAFETY: non-negative, and the Java side holds both channels' close protocol for
+            // the whole call, as for transferRegistered0.
+            let fds = unsafe {
+                (
+                    BorrowedFd::borrow_raw(file_fd),
+                    BorrowedFd::borrow_raw(target_fd),
+                )
+            };
+            (Guard::Registered, fds.0, fds.1)
+        } else {
+            pinned = (
+                pin(env, ids, &file, FILE, Side::Source)?,
+                pin(env, ids, &target, target_kind_code, Side::Target)?,
+            );
+            (Guard::Duplicates, pinned.0.as_fd(), pinned.1.as_fd())
+        };
+        let buffers = Buffers::read(env, ids, &header, &trailer)?;
+        let (header, trailer) = buffers.slices();
+        let mut stop = None;
+        let mut keep_going = || {
+            stop = ask_checkpoint(env, ids, &file, &target);
+            stop.is_none()
+        };
+        let mut options = java_options(&mut keep_going, kind, &guard);
+        options.source_checked = true;
+        let sent = send_file_with(
+            target_fd, &header, file_fd, position, count, &trailer, strategy, options,
+        );
+        let Some(sent) = outcome(stop, sent, |sent| sent.bytes > 0)? else {
+            return Ok(INTERRUPTED);
+        };
+        let entries = [
+            sent.strategy.code() as jlong,
+            sent.syscalls as jlong,
+            sent.body as jlong,
+        ];
+        result.set_region(env, 0, &entries)?;
+        Ok(sent.bytes as jlong)
+    })
+    .resolve::<ThrowJdkException>()
 }
 
 /// `static native long transfer0(FileChannel src, long position, long count, Object dst,

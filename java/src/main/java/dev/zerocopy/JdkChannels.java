@@ -192,29 +192,33 @@ final class JdkChannels {
         }
     }
 
+    /** A native call on the channels' descriptor numbers, made while they cannot be reused. */
+    interface OnDescriptors {
+        /** The bytes moved, or {@link Native#INTERRUPTED}. */
+        long run(int srcFd, int targetFd) throws IOException;
+    }
+
     /**
-     * {@code Native.transferRegistered0} with this thread registered with both channels for the
-     * whole call. The bytes moved, or {@link Native#INTERRUPTED}. A close or interrupt that lands
-     * during the call shows as the JDK's own exceptions from the deregistration
-     * ({@code AsynchronousCloseException}, {@code ClosedByInterruptException}); the caller
-     * translates them as JDK 25 does.
+     * Runs {@code call} (a native transfer) with this thread registered with both channels for
+     * the whole call. A close or interrupt that lands during the call shows as the JDK's own
+     * exceptions from the deregistration ({@code AsynchronousCloseException},
+     * {@code ClosedByInterruptException}); the caller translates them as JDK 25 does.
      *
      * <p>Exactly one channel's {@code begin()} (the {@code Thread.interrupt()} hook) runs per call,
      * and before any registration: {@code Thread.interrupt()} runs the hook while it holds the
      * thread's blocker lock, and the hook's close waits for the registered thread, so a second
      * {@code begin()} after a registration (which takes that lock) would deadlock with it.
      */
-    static long transfer(FileChannel src, long position, long count, WritableByteChannel target, int kind,
-            Strategy strategy, long[] report) throws IOException {
+    static long transfer(FileChannel src, WritableByteChannel target, int kind, OnDescriptors call)
+            throws IOException {
         if (kind == Native.FILE) {
-            return toFile(src, position, count, (FileChannel) target, strategy, report);
+            return toFile(src, (FileChannel) target, call);
         }
-        return toWriter(src, position, count, target, kind == Native.SOCKET, strategy, report);
+        return toWriter(src, target, kind == Native.SOCKET, call);
     }
 
     /** JDK 25's transferToFileChannel: the source's interrupt hook, both registered. */
-    private static long toFile(FileChannel src, long position, long count, FileChannel target, Strategy strategy,
-            long[] report) throws IOException {
+    private static long toFile(FileChannel src, FileChannel target, OnDescriptors call) throws IOException {
         boolean completed = false;
         try {
             beginBlocking(src);
@@ -222,8 +226,7 @@ final class JdkChannels {
             try {
                 int targetIndex = register(target);
                 try {
-                    long n = Native.transferRegistered0(fileFd(src), position, count, fileFd(target), Native.FILE,
-                            strategy.code(), src, target, report);
+                    long n = call.run(fileFd(src), fileFd(target));
                     completed = n >= 0;
                     return n;
                 } finally {
@@ -243,8 +246,8 @@ final class JdkChannels {
      * A non-blocking target has no hook: it never blocks, and the caller checks the interrupt
      * status after the call, as the hook would have.
      */
-    private static long toWriter(FileChannel src, long position, long count, WritableByteChannel target,
-            boolean socket, Strategy strategy, long[] report) throws IOException {
+    private static long toWriter(FileChannel src, WritableByteChannel target, boolean socket, OnDescriptors call)
+            throws IOException {
         boolean completed = false;
         ReentrantLock lock = writeLock(socket, target);
         lock.lock();
@@ -258,8 +261,7 @@ final class JdkChannels {
                 }
                 int sourceIndex = register(src);
                 try {
-                    long n = Native.transferRegistered0(fileFd(src), position, count, fdVal(socket, target),
-                            socket ? Native.SOCKET : Native.PIPE_SINK, strategy.code(), src, target, report);
+                    long n = call.run(fileFd(src), fdVal(socket, target));
                     completed = n >= 0;
                     return n;
                 } finally {

@@ -88,6 +88,16 @@ final class Native {
     static native long transferRegistered0(int srcFd, long position, long count, int dstFd, int dstKind,
             int strategy, FileChannel src, Object dst, long[] report) throws java.io.IOException;
 
+    /**
+     * ZeroCopy.sendFile: on the descriptor numbers when registered (the caller holds both
+     * channels' close protocol, JdkChannels.transfer), else on private duplicates. The bytes
+     * written in all, or INTERRUPTED; result receives {strategy code, kernel calls, body bytes}.
+     * The modes and arguments were checked, and the buffers are not null.
+     */
+    static native long sendFile0(boolean registered, int fileFd, int targetFd, long position, long count,
+            int targetKind, int strategy, java.nio.ByteBuffer[] header, java.nio.ByteBuffer[] trailer,
+            FileChannel file, Object target, long[] result) throws java.io.IOException;
+
     /** The JDK's MethodHandles.Lookup.IMPL_LOOKUP (for JdkChannels), or null. */
     static native Object trustedLookup0();
 

@@ -42,7 +42,7 @@ public final class ZeroCopy {
     private static final Strategy DEFAULT_STRATEGY = strategyProperty();
 
     /** How the native path keeps descriptors from reuse, decided when this class loads. */
-    private static final boolean REGISTERS = JdkChannels.UNAVAILABLE == null;
+    static final boolean REGISTERS = JdkChannels.UNAVAILABLE == null;
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
@@ -165,7 +165,8 @@ public final class ZeroCopy {
             if (registers) {
                 // The native side checks modes and arguments only on the duplicates' path.
                 checkModesAndArguments(source, position, count, sink);
-                n = JdkChannels.transfer(source, position, count, sink, kind, strategy, calls);
+                n = JdkChannels.transfer(source, sink, kind, (srcFd, targetFd) -> Native.transferRegistered0(
+                        srcFd, position, count, targetFd, kind, strategy.code(), source, sink, calls));
                 if (n >= 0 && kind != Native.FILE && Thread.currentThread().isInterrupted()) {
                     // Interrupted during a transfer to a non-blocking target, which has no hook
                     // (a blocking one's hook closed it, and its deregistration threw): what the
@@ -195,7 +196,7 @@ public final class ZeroCopy {
         return n;
     }
 
-    private static void report(TransferReport report, long n, Strategy ran, long syscalls, boolean registered) {
+    static void report(TransferReport report, long n, Strategy ran, long syscalls, boolean registered) {
         if (report != null) {
             report.set(n, ran, syscalls, registered);
         }
@@ -274,7 +275,7 @@ public final class ZeroCopy {
      * JDK 25's transferFailed: a channel closed during the transfer is ClosedByInterruptException
      * (both channels closed) when this thread was interrupted, else AsynchronousCloseException.
      */
-    private static ClosedChannelException transferFailed(ClosedChannelException e, Channel src, Channel target) {
+    static ClosedChannelException transferFailed(ClosedChannelException e, Channel src, Channel target) {
         ClosedByInterruptException interrupted = null;
         if (e instanceof ClosedByInterruptException) {
             interrupted = (ClosedByInterruptException) e;
@@ -294,7 +295,7 @@ public final class ZeroCopy {
         return closed;
     }
 
-    private static void closeInto(Throwable e, Channel c) {
+    static void closeInto(Throwable e, Channel c) {
         try {
             c.close();
         } catch (IOException suppressed) {
@@ -302,7 +303,7 @@ public final class ZeroCopy {
         }
     }
 
-    private static boolean writable(SocketChannel socket) {
+    static boolean writable(SocketChannel socket) {
         return socket.isConnected() && !socket.socket().isOutputShutdown();
     }
 
@@ -340,7 +341,7 @@ public final class ZeroCopy {
      * cannot take, from a read (write) of nothing, which throws as the JDK's check does
      * (FileChannel's contract).
      */
-    private static void checkModesAndArguments(FileChannel src, long position, long count,
+    static void checkModesAndArguments(FileChannel src, long position, long count,
             WritableByteChannel target) throws IOException {
         int srcKind = Native.kind(src);
         int targetKind = Native.kind(target);
@@ -370,11 +371,90 @@ public final class ZeroCopy {
     }
 
     /** Closes both channels as JDK 25 does on an interrupt; the interrupt status stays set. */
-    private static ClosedByInterruptException closedByInterrupt(Channel src, Channel target) {
+    static ClosedByInterruptException closedByInterrupt(Channel src, Channel target) {
         ClosedByInterruptException e = new ClosedByInterruptException();
         closeInto(e, src);
         closeInto(e, target);
         return e;
+    }
+
+    /**
+     * {@link #sendFile(WritableByteChannel, ByteBuffer[], FileChannel, long, long, ByteBuffer[], Strategy)}
+     * with the default strategy.
+     */
+    public static long sendFile(WritableByteChannel target, ByteBuffer[] header, FileChannel file, long position,
+            long count, ByteBuffer[] trailer) throws IOException {
+        return sendFile(target, header, file, position, count, trailer, defaultStrategy(), null);
+    }
+
+    /**
+     * Writes a response to {@code target} in the fewest system calls and TCP segments: the bytes
+     * remaining in {@code header}, then up to {@code count} bytes of {@code file} from
+     * {@code position}, then the bytes remaining in {@code trailer}. What
+     * {@code target.write(header); file.transferTo(position, count, target); target.write(trailer)}
+     * writes, in one call.
+     *
+     * <ul>
+     *   <li>{@code header} and {@code trailer} may be null or empty. Their buffers' positions
+     *       advance by what was written of them, as {@code GatheringByteChannel.write} advances
+     *       them; their contents are not changed.</li>
+     *   <li>The body is {@code count} bytes clamped to the end of {@code file}, as
+     *       {@code transferTo} clamps it: a position at or past the end writes the header and
+     *       trailer only. {@code file}'s position does not change.</li>
+     *   <li>A blocking target gets everything. A non-blocking one gets what fits (0 if nothing):
+     *       resume with the same buffers and the body from {@code position + body}, where
+     *       {@code body} is the return value less what was written of the header and trailer
+     *       (their positions say how much).</li>
+     *   <li>The checks and exceptions are those of {@code transferTo}, in its order (see the class
+     *       documentation), after a {@link NullPointerException} for a null target, file, strategy
+     *       or buffer; a socket that is not connected is {@link NotYetConnectedException}, one
+     *       whose output is shut down {@link ClosedChannelException}, as {@code write} says.</li>
+     *   <li>AUTO reads a small body (up to 16 KiB) into a buffer and writes it with the header and
+     *       trailer in one gathering write; a larger one goes by sendfile after the header, which
+     *       is held back ({@code MSG_MORE}) so that it leaves in the body's first segment. SENDFILE
+     *       and MMAP write the header, the body by their path, then the trailer; READ_WRITE gathers
+     *       each buffer of the body with the rest of the header and, for the last, the trailer.
+     *       JDK runs the usual pattern above. For a target the native side cannot take, AUTO runs
+     *       the usual pattern and the other strategies throw {@link UnsupportedOperationException}
+     *       (after every check, and only where bytes would be written).</li>
+     * </ul>
+     *
+     * @return the bytes written in all: header, body and trailer
+     */
+    public static long sendFile(WritableByteChannel target, ByteBuffer[] header, FileChannel file, long position,
+            long count, ByteBuffer[] trailer, Strategy strategy) throws IOException {
+        return sendFile(target, header, file, position, count, trailer, strategy, null);
+    }
+
+    /**
+     * {@link #sendFile(WritableByteChannel, ByteBuffer[], FileChannel, long, long, ByteBuffer[], Strategy)},
+     * filling {@code report} (if not null) with the path that moved the body, the kernel calls
+     * made and the bytes written in all.
+     */
+    public static long sendFile(WritableByteChannel target, ByteBuffer[] header, FileChannel file, long position,
+            long count, ByteBuffer[] trailer, Strategy strategy, TransferReport report) throws IOException {
+        if (target == null || file == null || strategy == null) {
+            throw new NullPointerException(target == null ? "target" : file == null ? "file" : "strategy");
+        }
+        Responses.requireBuffers(header);
+        Responses.requireBuffers(trailer);
+        FileChannel source = ZeroCopyFileChannel.unwrap(file);
+        WritableByteChannel sink = target instanceof ZeroCopyFileChannel
+                ? ZeroCopyFileChannel.unwrap((ZeroCopyFileChannel) target) : target;
+        try {
+            return Responses.send(sink, header, source, position, count, trailer, strategy, report);
+        } catch (ClosedByInterruptException e) {
+            if (strategy != Strategy.JDK) {
+                closeInto(e, source);
+                closeInto(e, sink);
+            }
+            for (Channel c : new Channel[] {file, target}) {
+                if (c instanceof ZeroCopyFileChannel) {
+                    closeInto(e, c);
+                }
+            }
+            throw e;
+        }
     }
 
     /**

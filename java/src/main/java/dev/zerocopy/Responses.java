@@ -1,0 +1,222 @@
+package dev.zerocopy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
+
+/** {@link ZeroCopy#sendFile}: the checks in the JDK's order, then the native path or the usual pattern. */
+final class Responses {
+    private Responses() {}
+
+    /** A null element is NullPointerException, as GatheringByteChannel.write throws it. */
+    static void requireBuffers(ByteBuffer[] buffers) {
+        if (buffers != null) {
+            for (ByteBuffer b : buffers) {
+                if (b == null) {
+                    throw new NullPointerException("a null ByteBuffer in the header or trailer");
+                }
+            }
+        }
+    }
+
+    static long send(WritableByteChannel sink, ByteBuffer[] header, FileChannel file, long position, long count,
+            ByteBuffer[] trailer, Strategy strategy, TransferReport report) throws IOException {
+        if (strategy == Strategy.JDK) {
+            long n = usualPattern(sink, header, file, position, count, trailer);
+            ZeroCopy.report(report, n, Strategy.JDK, -1, false);
+            return n;
+        }
+        if (!file.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (!sink.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        int kind = Native.kind(sink);
+        String why = Native.unsupportedReason(file, kind, sink);
+        if (why != null) {
+            return strategy == Strategy.AUTO
+                    ? handOff(sink, header, file, position, count, trailer, report)
+                    : refuse(sink, header, file, position, count, trailer, strategy, why);
+        }
+        ZeroCopy.checkModesAndArguments(file, position, count, sink);
+        if (Thread.currentThread().isInterrupted()) {
+            throw ZeroCopy.closedByInterrupt(file, sink);
+        }
+        if (kind == Native.SOCKET && !ZeroCopy.writable((SocketChannel) sink)) {
+            // What SocketChannel.write throws for the header.
+            if (!((SocketChannel) sink).isConnected()) {
+                throw new NotYetConnectedException();
+            }
+            throw new ClosedChannelException();
+        }
+        return nativeSend(sink, kind, header, file, position, count, trailer, strategy, report);
+    }
+
+    private static long nativeSend(WritableByteChannel sink, int kind, ByteBuffer[] header, FileChannel file,
+            long position, long count, ByteBuffer[] trailer, Strategy strategy, TransferReport report)
+            throws IOException {
+        long[] result = new long[3];
+        boolean registers = ZeroCopy.REGISTERS && JdkChannels.usable();
+        int code = strategy.code();
+        long n;
+        try {
+            if (registers) {
+                n = JdkChannels.transfer(file, sink, kind, (fileFd, targetFd) -> advanced(header, trailer,
+                        Native.sendFile0(true, fileFd, targetFd, position, count, kind, code, header, trailer, file,
+                                sink, result), result));
+                if (n >= 0 && kind != Native.FILE && Thread.currentThread().isInterrupted()) {
+                    n = Native.INTERRUPTED; // as in ZeroCopy.route: a non-blocking target has no hook
+                }
+            } else {
+                n = advanced(header, trailer, Native.sendFile0(false, -1, -1, position, count, kind, code, header,
+                        trailer, file, sink, result), result);
+            }
+        } catch (ClosedChannelException e) {
+            throw ZeroCopy.transferFailed(e, file, sink);
+        } catch (IOException e) {
+            if (!file.isOpen() || !sink.isOpen()) {
+                AsynchronousCloseException closed = new AsynchronousCloseException();
+                closed.addSuppressed(e);
+                throw closed;
+            }
+            throw e;
+        }
+        if (n == Native.INTERRUPTED) {
+            throw ZeroCopy.closedByInterrupt(file, sink);
+        }
+        ZeroCopy.report(report, n, Strategy.ofCode(result[0]), result[1], registers);
+        return n;
+    }
+
+    /**
+     * Advances the buffers past what {@code n} bytes covered ({@code result[2]} of them the
+     * body's): the header first, the trailer after the body. Returns {@code n}.
+     */
+    private static long advanced(ByteBuffer[] header, ByteBuffer[] trailer, long n, long[] result) {
+        if (n > 0) {
+            long around = n - result[2];
+            advance(trailer, advance(header, around));
+        }
+        return n;
+    }
+
+    /** Consumes up to {@code n} bytes of {@code buffers}; returns what is left of {@code n}. */
+    private static long advance(ByteBuffer[] buffers, long n) {
+        if (buffers != null) {
+            for (int i = 0; i < buffers.length && n > 0; i++) {
+                ByteBuffer b = buffers[i];
+                int take = (int) Math.min(b.remaining(), n);
+                b.position(b.position() + take);
+                n -= take;
+            }
+        }
+        return n;
+    }
+
+    static long remaining(ByteBuffer[] buffers) {
+        long n = 0;
+        if (buffers != null) {
+            for (ByteBuffer b : buffers) {
+                n += b.remaining();
+            }
+        }
+        return n;
+    }
+
+    /** AUTO for channels the native side cannot take: the usual pattern, closing both on an interrupt. */
+    private static long handOff(WritableByteChannel sink, ByteBuffer[] header, FileChannel file, long position,
+            long count, ByteBuffer[] trailer, TransferReport report) throws IOException {
+        long n;
+        try {
+            n = usualPattern(sink, header, file, position, count, trailer);
+        } catch (ClosedByInterruptException e) {
+            ZeroCopy.closeInto(e, file);
+            ZeroCopy.closeInto(e, sink);
+            throw e;
+        }
+        ZeroCopy.report(report, n, Strategy.JDK, -1, false);
+        return n;
+    }
+
+    /**
+     * An explicit native strategy for channels it cannot take: the checks, then 0 where nothing
+     * would be written, and only then UnsupportedOperationException.
+     */
+    private static long refuse(WritableByteChannel sink, ByteBuffer[] header, FileChannel file, long position,
+            long count, ByteBuffer[] trailer, Strategy strategy, String why) throws IOException {
+        ZeroCopy.checkModesAndArguments(file, position, count, sink);
+        if (Thread.currentThread().isInterrupted()) {
+            throw ZeroCopy.closedByInterrupt(file, sink);
+        }
+        long size = file.size();
+        boolean noBody = count == 0 || (size > 0 && position >= size);
+        if (noBody && remaining(header) == 0 && remaining(trailer) == 0) {
+            return 0;
+        }
+        throw new UnsupportedOperationException(strategy + ": " + why, NativeLoader.LOAD_ERROR);
+    }
+
+    /**
+     * What Java code writes without this library: {@code write(header)}, {@code transferTo},
+     * {@code write(trailer)}, each stopping where a non-blocking target is full.
+     */
+    static long usualPattern(WritableByteChannel target, ByteBuffer[] header, FileChannel file, long position,
+            long count, ByteBuffer[] trailer) throws IOException {
+        long n = write(target, header);
+        if (remaining(header) > 0) {
+            return n;
+        }
+        long size = file.size();
+        long body = 0;
+        do { // at least once: transferTo makes the JDK's checks
+            long k = file.transferTo(position + body, count - body, target);
+            if (k <= 0) {
+                boolean full = target instanceof SelectableChannel && !((SelectableChannel) target).isBlocking()
+                        && position + body < size;
+                if (full) {
+                    return n + body;
+                }
+                break;
+            }
+            body += k;
+        } while (body < count);
+        return n + body + write(target, trailer);
+    }
+
+    /** Writes the buffers until they are empty or the (non-blocking) target takes nothing more. */
+    private static long write(WritableByteChannel target, ByteBuffer[] buffers) throws IOException {
+        long n = 0;
+        if (buffers == null) {
+            return 0;
+        }
+        if (target instanceof GatheringByteChannel) {
+            while (remaining(buffers) > 0) {
+                long k = ((GatheringByteChannel) target).write(buffers);
+                if (k <= 0) {
+                    break;
+                }
+                n += k;
+            }
+            return n;
+        }
+        for (ByteBuffer b : buffers) {
+            while (b.hasRemaining()) {
+                int k = target.write(b);
+                if (k <= 0) {
+                    return n;
+                }
+                n += k;
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,468 @@
+//! `send_file`: a response (a header, a region of a file, a trailer) in the fewest kernel calls
+//! and TCP segments. Small bodies are read into a buffer and go out with the header and trailer
+//! in one gathering write; large ones go by sendfile, the header held back with `MSG_MORE` so
+//! that it leaves in the body's first segment. The docs of [`send_file`] are the contract.
+
+use std::io::IoSlice;
+use std::os::fd::BorrowedFd;
+
+use crate::error::{Call, Error, Side};
+use crate::sys::{self, FileKind, MAX_IOVECS, MAX_OFFSET};
+use std::sync::atomic::Ordering;
+
+use crate::transfer::{self, Job, Options, TargetKind, Wrote, READ_WRITE_BUFFER, SENDFILE_MISSING};
+use crate::Strategy;
+
+/// The largest body [`Strategy::Auto`] reads into a buffer and writes together with the header
+/// and trailer (one `pread(2)` and one `writev(2)`); a larger one goes by `sendfile(2)` after the
+/// header, sent with `MSG_MORE`. Chosen by measurement (README, "Which path, when").
+pub const SMALL_BODY: u64 = 16 * 1024;
+
+/// What a finished [`send_file`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sent {
+    /// Bytes written in all: header, body and trailer.
+    pub bytes: u64,
+    /// Bytes of the file among them: resume the body at `position + body`.
+    pub body: u64,
+    /// The strategy that moved the body: never [`Strategy::Auto`].
+    pub strategy: Strategy,
+    /// Kernel calls made, counted as [`crate::Transferred::syscalls`] counts them.
+    pub syscalls: u64,
+}
+
+/// Writes `header`, then up to `count` bytes of the regular file `file` from `position`, then
+/// `trailer`, to `dst` (a socket, a pipe or a file opened for writing), in the fewest kernel calls:
+///
+/// - the body is `count` bytes clamped to the end of `file`, as `transfer_to` clamps it: a
+///   `position` at or past the end sends the header and trailer only;
+/// - `file`'s offset never changes; the bytes go to `dst`'s current offset;
+/// - a blocking target gets everything; a non-blocking one that is full ends the call with what
+///   was written (0 if nothing), and so does an error after some bytes were written (the next
+///   call reports it). Resume with the header and trailer past what [`Sent::bytes`] covered and
+///   the body at `position + body`.
+///
+/// With [`Strategy::Auto`] a body of at most [`SMALL_BODY`] bytes is read into a buffer and
+/// written with the header and trailer in one gathering write (two kernel calls in all; one TCP
+/// segment when it fits); a larger one goes by [`Strategy::Sendfile`]. [`Strategy::Sendfile`]
+/// and [`Strategy::Mmap`] write the header first (to a socket with `MSG_MORE`, so it leaves with
+/// the body), then the body, then the trailer; [`Strategy::ReadWrite`] gathers each buffer of the
+/// body with what is left of the header and, for the last one, the trailer.
+///
+/// # Errors
+/// Only when no byte was written: the errors of [`crate::transfer_to`]. The source is checked
+/// before the header is written, so a bad source loses nothing.
+pub fn send_file(
+    dst: BorrowedFd<'_>,
+    header: &[IoSlice<'_>],
+    file: BorrowedFd<'_>,
+    position: u64,
+    count: u64,
+    trailer: &[IoSlice<'_>],
+    strategy: Strategy,
+) -> Result<Sent, Error> {
+    send_file_with(
+        dst,
+        header,
+        file,
+        position,
+        count,
+        trailer,
+        strategy,
+        Options::default(),
+    )
+}
+
+/// [`send_file`] with [`Options`].
+#[allow(clippy::too_many_arguments)]
+pub fn send_file_with(
+    dst: BorrowedFd<'_>,
+    header: &[IoSlice<'_>],
+    file: BorrowedFd<'_>,
+    position: u64,
+    count: u64,
+    trailer: &[IoSlice<'_>],
+    strategy: Strategy,
+    mut options: Options<'_>,
+) -> Result<Sent, Error> {
+    let mut job = Job::new(file, dst, position, options.checkpoint.take());
+    // Clamped to the largest offset now, to the file's end by the reads (or by its size).
+    job.count = if position > MAX_OFFSET {
+        0
+    } else {
+        (MAX_OFFSET - position).min(count)
+    };
+    job.size_known = false;
+    let mut parts = Parts {
+        header: Cursor::new(header),
+        trailer: Cursor::new(trailer),
+        written: 0,
+    };
+    let result = respond(&mut job, &mut parts, strategy, &options);
+    match result {
+        Ok(planned) => Ok(parts.sent(&job, planned)),
+        Err(_) if parts.written + job.bytes > 0 => {
+            Ok(parts.sent(&job, strategy_or_default(strategy)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The strategy to report when the body's path was never decided (an error came first).
+fn strategy_or_default(strategy: Strategy) -> Strategy {
+    match strategy {
+        Strategy::Auto => Strategy::ReadWrite,
+        other => other,
+    }
+}
+
+/// Plans the body's path, then writes the response; the strategy that moved the body.
+fn respond(
+    job: &mut Job<'_, '_>,
+    parts: &mut Parts<'_, '_>,
+    strategy: Strategy,
+    options: &Options<'_>,
+) -> Result<Strategy, Error> {
+    let dst = job.dst;
+    let dst_kind = match options.target {
+        Some(TargetKind::Socket) => FileKind::Socket,
+        Some(TargetKind::Pipe) => FileKind::Fifo,
+        Some(TargetKind::File) => FileKind::Regular,
+        None => match job
+            .call(Call::Fstat, Side::Target, || sys::fstat(dst))?
+            .kind
+        {
+            FileKind::Directory => {
+                return Err(transfer::bad(Side::Target, "a directory", libc::EISDIR))
+            }
+            kind => kind,
+        },
+    };
+    let gather_all = strategy == Strategy::ReadWrite
+        || (strategy == Strategy::Auto && SENDFILE_MISSING.load(Ordering::Relaxed));
+    if matches!(strategy, Strategy::Sendfile | Strategy::Mmap) {
+        check_source(job, strategy)?;
+    }
+    if strategy == Strategy::Sendfile
+        && dst_kind == FileKind::Regular
+        && job
+            .call(Call::Fcntl, Side::Target, || sys::status_flags(dst))?
+            .append
+    {
+        return Err(Error::Unsupported {
+            strategy,
+            reason: "sendfile(2) cannot write to a target opened with O_APPEND",
+        });
+    }
+    // Sockets are written with MSG_NOSIGNAL; sendfile to a socket and any write to a pipe need
+    // the guard, raised once around the whole response.
+    let uses_sendfile = match strategy {
+        Strategy::Sendfile => true,
+        Strategy::Auto => !gather_all && job.count > SMALL_BODY,
+        _ => false,
+    };
+    let sigpipe_possible = match dst_kind {
+        FileKind::Fifo => true,
+        FileKind::Socket => uses_sendfile,
+        _ => false,
+    };
+    let _guard = (options.guard_sigpipe && sigpipe_possible).then(sys::SigpipeGuard::new);
+    job.arm_watch(dst_kind, options.wake);
+    job.dst_socket = dst_kind == FileKind::Socket;
+    let planned = match strategy {
+        _ if gather_all => {
+            gathered(job, parts, READ_WRITE_BUFFER as u64, false)?;
+            return Ok(Strategy::ReadWrite);
+        }
+        // A small body goes with the header and trailer in one gathering write.
+        Strategy::Auto if job.count <= SMALL_BODY || !options.source_checked => {
+            // A larger one, from a file nobody checked, is read first (its first SMALL_BODY
+            // bytes, which go with the header): a bad file fails before the header is written.
+            if !gathered(job, parts, SMALL_BODY, true)? {
+                return Ok(Strategy::ReadWrite);
+            }
+            Strategy::Sendfile
+        }
+        _ => {
+            let planned = match strategy {
+                Strategy::Auto => Strategy::Sendfile,
+                other => other,
+            };
+            let held = job.dst_socket && job.count > 0;
+            if !parts.write_all(job, Piece::Header, held)? {
+                return Ok(planned);
+            }
+            planned
+        }
+    };
+    body_then_trailer(job, parts, planned, strategy, dst_kind, options)
+}
+
+/// SENDFILE and MMAP write the header before they read the file: the file is checked first, so
+/// that a bad one loses nothing. Clamps the body to the file's size, which MMAP needs.
+fn check_source(job: &mut Job<'_, '_>, strategy: Strategy) -> Result<(), Error> {
+    let src = job.src;
+    let stat = job.call(Call::Fstat, Side::Source, || sys::fstat(src))?;
+    match stat.kind {
+        FileKind::Regular | FileKind::CharDevice | FileKind::BlockDevice => {}
+        FileKind::Directory => {
+            return Err(transfer::bad(Side::Source, "a directory", libc::EISDIR))
+        }
+        _ => {
+            return Err(transfer::bad(
+                Side::Source,
+                "not a file that can be read at a position (a pipe or socket)",
+                libc::ESPIPE,
+            ))
+        }
+    }
+    let mode = job.call(Call::Fcntl, Side::Source, || sys::status_flags(src))?;
+    if !mode.readable {
+        return Err(Error::AccessMode { side: Side::Source });
+    }
+    let size_known = stat.kind == FileKind::Regular && stat.size > 0;
+    if size_known {
+        job.count = stat.size.saturating_sub(job.position).min(job.count);
+    }
+    if strategy == Strategy::Mmap {
+        // mmap maps what the size says is there (a truncation is its error, not an end); a file
+        // that reports size 0 is mapped only if it is empty (a /proc file has no length to map).
+        job.size_known = size_known;
+        if !size_known && job.count > 0 {
+            if !job.nothing_at_position()? {
+                return Err(Error::Unsupported {
+                    strategy,
+                    reason: "the source reports size 0 but has content (a /proc file or a device), so there is no length to map",
+                });
+            }
+            job.count = 0;
+        }
+    }
+    Ok(())
+}
+
+/// The body from `job.bytes` on by `planned` (the header written, to a socket with `MSG_MORE`),
+/// then the trailer. AUTO falls back to read/write if the kernel refuses sendfile before its
+/// first byte.
+fn body_then_trailer(
+    job: &mut Job<'_, '_>,
+    parts: &mut Parts<'_, '_>,
+    planned: Strategy,
+    requested: Strategy,
+    dst_kind: FileKind,
+    options: &Options<'_>,
+) -> Result<Strategy, Error> {
+    let held = job.dst_socket && job.count > 0;
+    let before = job.bytes;
+    // The guard and the watchdog are up already.
+    let body_options = Options {
+        guard_sigpipe: false,
+        checkpoint: None,
+        target: None,
+        wake: options.wake,
+        source_checked: true,
+    };
+    let mut ran = planned;
+    match job.run(planned, dst_kind, &body_options) {
+        Ok(()) => {}
+        Err(e)
+            if job.bytes == before
+                && requested == Strategy::Auto
+                && transfer::can_fall_back(&e) =>
+        {
+            if transfer::errno_of(&e) == Some(libc::ENOSYS) {
+                SENDFILE_MISSING.store(true, Ordering::Relaxed);
+            }
+            ran = Strategy::ReadWrite;
+            job.run(Strategy::ReadWrite, dst_kind, &body_options)?;
+        }
+        Err(e) => return Err(e),
+    }
+    if job.would_block {
+        return Ok(ran);
+    }
+    if job.bytes == before && held && parts.trailer.is_done() {
+        // Nothing followed what MSG_MORE held back (the file ended there): send it now.
+        let dst = job.dst;
+        job.call(Call::Write, Side::Target, || sys::push_held_segment(dst))?;
+    }
+    parts.write_all(job, Piece::Trailer, false)?;
+    Ok(ran)
+}
+
+/// Reads the body `capacity` bytes at a time, and writes each buffer in one gathering write with
+/// what is left of the header and, after the last, the trailer: a small response is one
+/// `pread(2)` and one `writev(2)`. With `lead`, stops after the first buffer when the body goes
+/// on (that buffer sent with `MSG_MORE` to a socket: the rest follows) and returns true.
+fn gathered(
+    job: &mut Job<'_, '_>,
+    parts: &mut Parts<'_, '_>,
+    capacity: u64,
+    lead: bool,
+) -> Result<bool, Error> {
+    let capacity = job.count.min(capacity) as usize;
+    let mut buf = sys::ReadBuffer::with_capacity(capacity);
+    loop {
+        job.checkpoint()?;
+        let want = job.remaining().min(capacity as u64) as usize;
+        let (src, offset) = (job.src, job.offset());
+        let n = if want == 0 {
+            0
+        } else {
+            job.call(Call::Pread, Side::Source, || buf.pread(src, want, offset))?
+        };
+        // A short read of a file is its end.
+        let last = n < want || job.remaining() == n as u64;
+        let more = lead && !last && job.dst_socket;
+        let chunk = [IoSlice::new(&buf.filled()[..n])];
+        let mut body = Cursor::new(&chunk);
+        while !(parts.header.is_done() && body.is_done() && (!last || parts.trailer.is_done())) {
+            let mut iov = Vec::with_capacity(MAX_IOVECS.min(parts.header.left() + 2));
+            parts.header.fill(&mut iov);
+            body.fill(&mut iov);
+            if last {
+                parts.trailer.fill(&mut iov);
+            }
+            let (dst, socket) = (job.dst, job.dst_socket);
+            match job.write_call(Call::Write, || sys::gather(dst, &iov, socket, more))? {
+                Wrote::WouldBlock => return Ok(false),
+                Wrote::Bytes(0) => return Err(transfer::write_zero()),
+                Wrote::Bytes(written) => {
+                    // In order: the header, the body, the trailer.
+                    let rest = parts.header.advance(written);
+                    let before = body.consumed;
+                    let rest = body.advance(rest);
+                    let body_part = body.consumed - before;
+                    job.bytes += body_part as u64;
+                    parts.trailer.advance(rest);
+                    parts.written += (written - body_part) as u64;
+                }
+            }
+        }
+        if last {
+            return Ok(false);
+        }
+        if lead {
+            return Ok(true);
+        }
+    }
+}
+
+/// Which of the buffers around the body [`Parts::write_all`] writes.
+#[derive(Clone, Copy)]
+enum Piece {
+    Header,
+    Trailer,
+}
+
+/// The header and trailer, with what has been written of them.
+struct Parts<'a, 'b> {
+    header: Cursor<'a, 'b>,
+    trailer: Cursor<'a, 'b>,
+    /// Bytes of the header and trailer written (the body's are the job's).
+    written: u64,
+}
+
+impl Parts<'_, '_> {
+    fn sent(&self, job: &Job<'_, '_>, strategy: Strategy) -> Sent {
+        Sent {
+            bytes: self.written + job.bytes,
+            body: job.bytes,
+            strategy,
+            syscalls: job.syscalls,
+        }
+    }
+
+    /// Writes the whole `piece`; false when a non-blocking target filled up first.
+    fn write_all(
+        &mut self,
+        job: &mut Job<'_, '_>,
+        piece: Piece,
+        more: bool,
+    ) -> Result<bool, Error> {
+        let (dst, socket) = (job.dst, job.dst_socket);
+        loop {
+            let cursor = match piece {
+                Piece::Header => &mut self.header,
+                Piece::Trailer => &mut self.trailer,
+            };
+            if cursor.is_done() {
+                return Ok(true);
+            }
+            let mut iov = Vec::with_capacity(MAX_IOVECS.min(cursor.left()));
+            cursor.fill(&mut iov);
+            match job.write_call(Call::Write, || sys::gather(dst, &iov, socket, more))? {
+                Wrote::WouldBlock => return Ok(false),
+                Wrote::Bytes(0) => return Err(transfer::write_zero()),
+                Wrote::Bytes(n) => {
+                    cursor.advance(n);
+                    self.written += n as u64;
+                }
+            }
+        }
+    }
+}
+
+/// A read position in a list of buffers.
+struct Cursor<'a, 'b> {
+    bufs: &'b [IoSlice<'a>],
+    /// The buffer being written, and how much of it has been.
+    index: usize,
+    offset: usize,
+    /// Bytes consumed in all.
+    consumed: usize,
+}
+
+impl<'a, 'b> Cursor<'a, 'b> {
+    fn new(bufs: &'b [IoSlice<'a>]) -> Self {
+        let mut cursor = Cursor {
+            bufs,
+            index: 0,
+            offset: 0,
+            consumed: 0,
+        };
+        cursor.skip_empty();
+        cursor
+    }
+
+    fn skip_empty(&mut self) {
+        while self.index < self.bufs.len() && self.offset == self.bufs[self.index].len() {
+            self.index += 1;
+            self.offset = 0;
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        self.index == self.bufs.len()
+    }
+
+    /// How many buffers are left (some possibly empty).
+    fn left(&self) -> usize {
+        self.bufs.len() - self.index
+    }
+
+    /// Appends what is left, as slices, up to [`MAX_IOVECS`] entries in `iov` in all.
+    fn fill<'c>(&'c self, iov: &mut Vec<IoSlice<'c>>) {
+        for (i, buf) in self.bufs[self.index..].iter().enumerate() {
+            if iov.len() == MAX_IOVECS {
+                return;
+            }
+            let skip = if i == 0 { self.offset } else { 0 };
+            if buf.len() > skip {
+                iov.push(IoSlice::new(&buf[skip..]));
+            }
+        }
+    }
+
+    /// Consumes up to `n` bytes; returns what is left of `n` past the end.
+    fn advance(&mut self, mut n: usize) -> usize {
+        while n > 0 && !self.is_done() {
+            let take = (self.bufs[self.index].len() - self.offset).min(n);
+            self.offset += take;
+            self.consumed += take;
+            n -= take;
+            self.skip_empty();
+        }
+        n
+    }
+}
