@@ -466,3 +466,47 @@ impl<'a, 'b> Cursor<'a, 'b> {
         n
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn left(cursor: &Cursor<'_, '_>) -> Vec<u8> {
+        let mut iov = Vec::new();
+        cursor.fill(&mut iov);
+        iov.iter().flat_map(|s| s.iter().copied()).collect()
+    }
+
+    #[test]
+    fn cursor_consumes_across_buffers_and_skips_empty_ones() {
+        let bufs = [
+            IoSlice::new(b""),
+            IoSlice::new(b"abc"),
+            IoSlice::new(b""),
+            IoSlice::new(b"de"),
+            IoSlice::new(b"f"),
+        ];
+        let mut cursor = Cursor::new(&bufs);
+        assert_eq!(left(&cursor), b"abcdef");
+        assert_eq!(cursor.advance(2), 0);
+        assert_eq!(left(&cursor), b"cdef");
+        assert_eq!(cursor.advance(2), 0);
+        assert_eq!(left(&cursor), b"ef");
+        assert!(!cursor.is_done());
+        // More than is left: the excess comes back (it belongs to the next part).
+        assert_eq!(cursor.advance(5), 3);
+        assert!(cursor.is_done());
+        assert_eq!(cursor.consumed, 6);
+        assert!(Cursor::new(&[IoSlice::new(b"")]).is_done());
+    }
+
+    #[test]
+    fn fill_stops_at_the_kernels_limit() {
+        let one = [b'x'];
+        let bufs: Vec<IoSlice<'_>> = (0..MAX_IOVECS + 10).map(|_| IoSlice::new(&one)).collect();
+        let cursor = Cursor::new(&bufs);
+        let mut iov = Vec::new();
+        cursor.fill(&mut iov);
+        assert_eq!(iov.len(), MAX_IOVECS);
+    }
+}

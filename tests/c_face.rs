@@ -1,4 +1,4 @@
-//! The C face from C: tests/c/contract.c, tests/c/hardening.c and examples/c/zc_send.c are compiled against only
+//! The C face from C: tests/c/contract.c, tests/c/send_file.c, tests/c/hardening.c and examples/c/zc_send.c are compiled against only
 //! include/zerocopy_nio.h with warnings as errors (the contract test also with AddressSanitizer
 //! and UndefinedBehaviorSanitizer), linked to the library cargo just built, and run.
 
@@ -65,6 +65,13 @@ fn run_sanitized(name: &str) -> String {
 #[test]
 fn c_contract_under_sanitizers() {
     run_sanitized("contract");
+}
+
+/// `zc_send_file` from C (tests/c/send_file.c): exact bytes, a non-blocking resume, bad input,
+/// a reset peer with SIGPIPE at its default disposition.
+#[test]
+fn c_send_file_under_sanitizers() {
+    run_sanitized("send_file");
 }
 
 /// Faults from C (tests/c/hardening.c): 1000 close races on each side, a peer that stops reading,
