@@ -47,6 +47,9 @@ public class ExampleServerTest {
         Path root = tmp.newFolder("root").toPath();
         byte[] data = pattern((5 << 20) + 3, 21);
         Files.write(root.resolve("big.bin"), data);
+        byte[] small = pattern(4096, 5);
+        Files.write(root.resolve("small.bin"), small);
+        Files.write(root.resolve("empty.bin"), new byte[0]);
         Files.write(tmp.getRoot().toPath().resolve("secret"), new byte[] {1});
         for (Strategy s : Strategy.values()) {
             try (StaticFileServer server = new StaticFileServer(root, s,
@@ -66,6 +69,12 @@ public class ExampleServerTest {
                 assertEquals(200, get.getResponseCode());
                 assertEquals(data.length, get.getContentLengthLong());
                 assertArrayEquals(s.toString(), data, body(get));
+
+                // A small response is one gathering write with its header; an empty body is the header.
+                assertArrayEquals(s.toString(), small, body(open(port, "/small.bin", "GET")));
+                HttpURLConnection empty = open(port, "/empty.bin", "GET");
+                assertEquals(0, empty.getContentLengthLong());
+                assertArrayEquals(new byte[0], body(empty));
 
                 HttpURLConnection head = open(port, "/big.bin", "HEAD");
                 assertEquals(200, head.getResponseCode());
