@@ -322,6 +322,41 @@ public class SendFileTest {
         }
     }
 
+    /**
+     * On a virtual thread the call works on private duplicates (the JDK never signals a virtual
+     * thread): the same bytes by the other JNI path. JDK 21+ only.
+     */
+    @Test
+    public void onAVirtualThread() throws Exception {
+        Object builder;
+        try {
+            builder = Thread.class.getMethod("ofVirtual").invoke(null);
+        } catch (NoSuchMethodException e) {
+            return; // before JDK 21
+        }
+        byte[] data = Fixtures.pattern(100_000, 7);
+        Path path = Fixtures.file(tmp, data);
+        SocketChannel[] pair = Fixtures.socketPair();
+        Future<byte[]> got = Fixtures.drain(pair[1]);
+        TransferReport report = new TransferReport();
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable body = () -> {
+            try (FileChannel file = FileChannel.open(path); SocketChannel target = pair[0]) {
+                outcome.set(ZeroCopy.sendFile(target, new ByteBuffer[] {ByteBuffer.wrap(HEAD)}, file, 10, 90_000,
+                        new ByteBuffer[] {ByteBuffer.wrap(HEAD)}, strategy, report));
+            } catch (Exception e) {
+                outcome.set(e);
+            }
+        };
+        Thread t = (Thread) Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class)
+                .invoke(builder, body);
+        t.start();
+        t.join(30_000);
+        assertEquals((long) (2 * HEAD.length + 90_000), outcome.get());
+        assertArrayEquals(concat(HEAD, Fixtures.slice(data, 10, 90_000), HEAD), Fixtures.get(got));
+        assertFalse("a virtual thread registered", report.registered());
+    }
+
     interface Call {
         void run() throws Exception;
     }
