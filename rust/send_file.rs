@@ -3,6 +3,7 @@
 //! in one gathering write; large ones go by sendfile, the header held back with `MSG_MORE` so
 //! that it leaves in the body's first segment. The docs of [`send_file`] are the contract.
 
+use std::cell::Cell;
 use std::io::IoSlice;
 use std::os::fd::BorrowedFd;
 
@@ -12,6 +13,17 @@ use std::sync::atomic::Ordering;
 
 use crate::transfer::{self, Job, Options, TargetKind, Wrote, READ_WRITE_BUFFER, SENDFILE_MISSING};
 use crate::Strategy;
+use smallvec::SmallVec;
+
+/// The buffers of one gathering write: a header, a body and a trailer of a few buffers each fit
+/// without a heap allocation.
+type Iov<'a> = SmallVec<[IoSlice<'a>; 8]>;
+
+thread_local! {
+    /// The buffer a small body is read into, kept for the thread's next small response (the JDK
+    /// keeps a temporary direct buffer per thread for the same reason). At most [`SMALL_BODY`].
+    static SMALL_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
 
 /// The largest body [`Strategy::Auto`] reads into a buffer and writes together with the header
 /// and trailer (one `pread(2)` and one `writev(2)`); a larger one goes by `sendfile(2)` after the
@@ -301,7 +313,27 @@ fn gathered(
     lead: bool,
 ) -> Result<bool, Error> {
     let capacity = job.count.min(capacity) as usize;
-    let mut buf = sys::ReadBuffer::with_capacity(capacity);
+    let small = capacity as u64 <= SMALL_BODY;
+    let mut buf = if small {
+        sys::ReadBuffer::from_vec(SMALL_BUFFER.take(), capacity)
+    } else {
+        sys::ReadBuffer::with_capacity(capacity)
+    };
+    let result = gather_chunks(job, parts, &mut buf, capacity, lead);
+    if small {
+        SMALL_BUFFER.set(buf.into_vec());
+    }
+    result
+}
+
+/// [`gathered`]'s loop, reading into `buf` (`capacity` bytes at a time).
+fn gather_chunks(
+    job: &mut Job<'_, '_>,
+    parts: &mut Parts<'_, '_>,
+    buf: &mut sys::ReadBuffer,
+    capacity: usize,
+    lead: bool,
+) -> Result<bool, Error> {
     loop {
         job.checkpoint()?;
         let want = job.remaining().min(capacity as u64) as usize;
@@ -317,14 +349,16 @@ fn gathered(
         let chunk = [IoSlice::new(&buf.filled()[..n])];
         let mut body = Cursor::new(&chunk);
         while !(parts.header.is_done() && body.is_done() && (!last || parts.trailer.is_done())) {
-            let mut iov = Vec::with_capacity(MAX_IOVECS.min(parts.header.left() + 2));
+            let mut iov = Iov::new();
             parts.header.fill(&mut iov);
             body.fill(&mut iov);
             if last {
                 parts.trailer.fill(&mut iov);
             }
             let (dst, socket) = (job.dst, job.dst_socket);
-            match job.write_call(Call::Write, || sys::gather(dst, &iov, socket, more))? {
+            let wrote = job.write_call(Call::Write, || sys::gather(dst, &iov, socket, more));
+            drop(iov);
+            match wrote? {
                 Wrote::WouldBlock => return Ok(false),
                 Wrote::Bytes(0) => return Err(transfer::write_zero()),
                 Wrote::Bytes(written) => {
@@ -389,9 +423,11 @@ impl Parts<'_, '_> {
             if cursor.is_done() {
                 return Ok(true);
             }
-            let mut iov = Vec::with_capacity(MAX_IOVECS.min(cursor.left()));
+            let mut iov = Iov::new();
             cursor.fill(&mut iov);
-            match job.write_call(Call::Write, || sys::gather(dst, &iov, socket, more))? {
+            let wrote = job.write_call(Call::Write, || sys::gather(dst, &iov, socket, more));
+            drop(iov);
+            match wrote? {
                 Wrote::WouldBlock => return Ok(false),
                 Wrote::Bytes(0) => return Err(transfer::write_zero()),
                 Wrote::Bytes(n) => {
@@ -436,13 +472,8 @@ impl<'a, 'b> Cursor<'a, 'b> {
         self.index == self.bufs.len()
     }
 
-    /// How many buffers are left (some possibly empty).
-    fn left(&self) -> usize {
-        self.bufs.len() - self.index
-    }
-
     /// Appends what is left, as slices, up to [`MAX_IOVECS`] entries in `iov` in all.
-    fn fill<'c>(&'c self, iov: &mut Vec<IoSlice<'c>>) {
+    fn fill<'c>(&'c self, iov: &mut Iov<'c>) {
         for (i, buf) in self.bufs[self.index..].iter().enumerate() {
             if iov.len() == MAX_IOVECS {
                 return;
@@ -472,7 +503,7 @@ mod tests {
     use super::*;
 
     fn left(cursor: &Cursor<'_, '_>) -> Vec<u8> {
-        let mut iov = Vec::new();
+        let mut iov = Iov::new();
         cursor.fill(&mut iov);
         iov.iter().flat_map(|s| s.iter().copied()).collect()
     }
@@ -505,7 +536,7 @@ mod tests {
         let one = [b'x'];
         let bufs: Vec<IoSlice<'_>> = (0..MAX_IOVECS + 10).map(|_| IoSlice::new(&one)).collect();
         let cursor = Cursor::new(&bufs);
-        let mut iov = Vec::new();
+        let mut iov = Iov::new();
         cursor.fill(&mut iov);
         assert_eq!(iov.len(), MAX_IOVECS);
     }

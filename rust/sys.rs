@@ -130,6 +130,18 @@ impl ReadBuffer {
         ReadBuffer(Vec::with_capacity(capacity))
     }
 
+    /// A read buffer in `vec`'s memory (its contents are dropped), grown to `capacity`.
+    pub fn from_vec(mut vec: Vec<u8>, capacity: usize) -> Self {
+        vec.clear();
+        vec.reserve(capacity);
+        ReadBuffer(vec)
+    }
+
+    /// The memory back, for [`ReadBuffer::from_vec`].
+    pub fn into_vec(self) -> Vec<u8> {
+        self.0
+    }
+
     /// `pread(2)` of up to `len` bytes (at most the capacity) at `offset`; returns the count,
     /// and [`ReadBuffer::filled`] shows those bytes until the next read. `offset` above
     /// [`MAX_OFFSET`] is `EINVAL`, as the kernel would say.

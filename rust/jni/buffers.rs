@@ -8,6 +8,7 @@ use std::io::IoSlice;
 use jni::objects::JObjectArray;
 use jni::sys::{jint, jobject, JNIEnv, JNINativeInterface_, JNI_OK};
 use jni::Env;
+use smallvec::SmallVec;
 
 use super::{Fault, Ids};
 
@@ -20,13 +21,17 @@ enum Span {
     Copied(usize, usize),
 }
 
-/// The remaining bytes of a header and a trailer.
+/// The remaining bytes of a header and a trailer. A response's few buffers and a header of up to
+/// 1 KiB are held without a heap allocation.
 #[derive(Default)]
 pub(super) struct Buffers {
-    header: Vec<Span>,
-    trailer: Vec<Span>,
-    copies: Vec<u8>,
+    header: SmallVec<[Span; 4]>,
+    trailer: SmallVec<[Span; 4]>,
+    copies: SmallVec<[u8; 1024]>,
 }
+
+/// Slices of a header or trailer, for the core.
+pub(super) type Slices<'a> = SmallVec<[IoSlice<'a>; 4]>;
 
 impl Buffers {
     /// Reads both arrays (either may be null). A buffer whose position, limit or array says
@@ -94,7 +99,7 @@ impl Buffers {
     }
 
     /// The header's and the trailer's slices, valid while `self` and the native call live.
-    pub(super) fn slices(&self) -> (Vec<IoSlice<'_>>, Vec<IoSlice<'_>>) {
+    pub(super) fn slices(&self) -> (Slices<'_>, Slices<'_>) {
         let slice = |span: &Span| match *span {
             // SAFETY: the direct buffer's memory stays allocated while its local reference is
             // held (until the native call returns); the kernel only reads it.
@@ -194,7 +199,7 @@ impl Raw {
         array: jobject,
         from: jint,
         len: usize,
-        out: &mut Vec<u8>,
+        out: &mut SmallVec<[u8; 1024]>,
     ) -> Result<(), Fault> {
         let count = jint::try_from(len).map_err(|_| Fault::IllegalArgument)?;
         let start = out.len();

@@ -16,21 +16,18 @@
 
 mod buffers;
 mod exceptions;
+mod send_file;
 
 use std::ffi::c_void;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::OnceLock;
 
-use jni::objects::{Global, JClass, JFieldID, JLongArray, JObject, JObjectArray, JStaticMethodID};
+use jni::objects::{Global, JClass, JFieldID, JLongArray, JObject, JStaticMethodID};
 use jni::signature::{JavaType, Primitive};
-use jni::sys::{jboolean, jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
+use jni::sys::{jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
 use jni::{jni_sig, jni_str, Env, EnvUnowned, JavaVM};
 
-use crate::{
-    check_access, send_file_with, transfer_to_with, Call, Error, Options, Side, Strategy,
-    TargetKind,
-};
-use buffers::Buffers;
+use crate::{check_access, transfer_to_with, Call, Error, Options, Side, Strategy, TargetKind};
 use exceptions::{Fault, ThrowJdkException};
 
 /// Field and method IDs, looked up once in `JNI_OnLoad`. The classes are the JDK's own (never
@@ -373,86 +370,6 @@ fn run(
     }
     // At most the clamped count, which came from a non-negative jlong.
     Ok(done.bytes as jlong)
-}
-
-/// `static native long sendFile0(boolean registered, int fileFd, int targetFd, long position,
-/// long count, int targetKind, int strategy, ByteBuffer[] header, ByteBuffer[] trailer,
-/// FileChannel file, Object target, long[] result)`: the core's `send_file`, on the descriptor
-/// numbers when `registered` (the caller holds both channels' close protocol, as for
-/// `transferRegistered0`), else on private duplicates of the channels' descriptors. Returns the
-/// bytes written in all, or -2 when interrupted; `result` (three entries) receives the strategy
-/// that moved the body, the kernel calls and the body's bytes. The modes and arguments were
-/// checked on the Java side.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub extern "system" fn Java_dev_zerocopy_Native_sendFile0<'local>(
-    mut env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    registered: jboolean,
-    file_fd: jint,
-    target_fd: jint,
-    position: jlong,
-    count: jlong,
-    target_kind_code: jint,
-    strategy: jint,
-    header: JObjectArray<'local>,
-    trailer: JObjectArray<'local>,
-    file: JObject<'local>,
-    target: JObject<'local>,
-    result: JLongArray<'local>,
-) -> jlong {
-    env.with_env(|env| -> Result<jlong, Fault> {
-        let ids = ids()?;
-        let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
-            return Err(Fault::IllegalArgument);
-        };
-        let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
-        let kind = target_kind(target_kind_code)?;
-        let pinned;
-        let (guard, file_fd, target_fd) = if registered {
-            if file_fd < 0 || target_fd < 0 {
-                return Err(Fault::AsyncClosed);
-            }
-            // SAFETY: non-negative, and the Java side holds both channels' close protocol for
-            // the whole call, as for transferRegistered0.
-            let fds = unsafe {
-                (
-                    BorrowedFd::borrow_raw(file_fd),
-                    BorrowedFd::borrow_raw(target_fd),
-                )
-            };
-            (Guard::Registered, fds.0, fds.1)
-        } else {
-            pinned = (
-                pin(env, ids, &file, FILE, Side::Source)?,
-                pin(env, ids, &target, target_kind_code, Side::Target)?,
-            );
-            (Guard::Duplicates, pinned.0.as_fd(), pinned.1.as_fd())
-        };
-        let buffers = Buffers::read(env, ids, &header, &trailer)?;
-        let (header, trailer) = buffers.slices();
-        let mut stop = None;
-        let mut keep_going = || {
-            stop = ask_checkpoint(env, ids, &file, &target);
-            stop.is_none()
-        };
-        let mut options = java_options(&mut keep_going, kind, &guard);
-        options.source_checked = true;
-        let sent = send_file_with(
-            target_fd, &header, file_fd, position, count, &trailer, strategy, options,
-        );
-        let Some(sent) = outcome(stop, sent, |sent| sent.bytes > 0)? else {
-            return Ok(INTERRUPTED);
-        };
-        let entries = [
-            sent.strategy.code() as jlong,
-            sent.syscalls as jlong,
-            sent.body as jlong,
-        ];
-        result.set_region(env, 0, &entries)?;
-        Ok(sent.bytes as jlong)
-    })
-    .resolve::<ThrowJdkException>()
 }
 
 /// `static native long transfer0(FileChannel src, long position, long count, Object dst,

@@ -90,13 +90,16 @@ final class Native {
 
     /**
      * ZeroCopy.sendFile: on the descriptor numbers when registered (the caller holds both
-     * channels' close protocol, JdkChannels.transfer), else on private duplicates. The bytes
-     * written in all, or INTERRUPTED; result receives {strategy code, kernel calls, body bytes}.
+     * channels' close protocol, JdkChannels.transfer), else on private duplicates. The header and
+     * trailer are headerLen and trailerLen bytes of staging after its 24 bytes of results, or
+     * (headerLen negative) what remains in the arrays. The bytes written in all, or INTERRUPTED;
+     * staging receives {strategy code, kernel calls, body bytes} as three native-order longs.
      * The modes and arguments were checked, and the buffers are not null.
      */
     static native long sendFile0(boolean registered, int fileFd, int targetFd, long position, long count,
-            int targetKind, int strategy, java.nio.ByteBuffer[] header, java.nio.ByteBuffer[] trailer,
-            FileChannel file, Object target, long[] result) throws java.io.IOException;
+            int targetKind, int strategy, java.nio.ByteBuffer staging, int headerLen, int trailerLen,
+            java.nio.ByteBuffer[] header, java.nio.ByteBuffer[] trailer, FileChannel file, Object target)
+            throws java.io.IOException;
 
     /** The JDK's MethodHandles.Lookup.IMPL_LOOKUP (for JdkChannels), or null. */
     static native Object trustedLookup0();

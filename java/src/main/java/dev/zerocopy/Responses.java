@@ -2,6 +2,7 @@ package dev.zerocopy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
@@ -61,24 +62,67 @@ final class Responses {
         return nativeSend(sink, kind, header, file, position, count, trailer, strategy, report);
     }
 
+    /** Bytes of header and trailer copied into the thread's staging buffer; more go as the arrays. */
+    static final int STAGED_MAX = 64 * 1024;
+
+    /** The layout the native side reads: three longs of results, then the header, then the trailer. */
+    private static final int RESULTS = 24;
+
+    /**
+     * The thread's staging buffer (direct, native order): a response's header and trailer are
+     * copied into it, once, so that the native call reads no Java object (the JDK's own gathering
+     * write copies heap buffers into a temporary direct buffer the same way).
+     */
+    private static final ThreadLocal<ByteBuffer> STAGING = new ThreadLocal<>();
+
+    private static ByteBuffer staging(int size) {
+        ByteBuffer b = STAGING.get();
+        if (b == null || b.capacity() < size) {
+            b = ByteBuffer.allocateDirect(Math.max(size, 4096)).order(ByteOrder.nativeOrder());
+            STAGING.set(b);
+        }
+        return b;
+    }
+
+    /** Copies what remains of the buffers to the staging buffer's position; their positions stay. */
+    private static void stage(ByteBuffer staging, ByteBuffer[] buffers) {
+        if (buffers != null) {
+            for (ByteBuffer b : buffers) {
+                int p = b.position();
+                staging.put(b);
+                b.position(p);
+            }
+        }
+    }
+
     private static long nativeSend(WritableByteChannel sink, int kind, ByteBuffer[] header, FileChannel file,
             long position, long count, ByteBuffer[] trailer, Strategy strategy, TransferReport report)
             throws IOException {
-        long[] result = new long[3];
+        long headerLen = remaining(header);
+        long trailerLen = remaining(trailer);
+        boolean staged = headerLen + trailerLen <= STAGED_MAX;
+        ByteBuffer staging = staging(RESULTS + (staged ? (int) (headerLen + trailerLen) : 0));
+        if (staged) {
+            staging.clear().position(RESULTS);
+            stage(staging, header);
+            stage(staging, trailer);
+        }
+        int h = staged ? (int) headerLen : -1;
+        int t = staged ? (int) trailerLen : 0;
         boolean registers = ZeroCopy.REGISTERS && JdkChannels.usable();
         int code = strategy.code();
         long n;
         try {
             if (registers) {
                 n = JdkChannels.transfer(file, sink, kind, (fileFd, targetFd) -> advanced(header, trailer,
-                        Native.sendFile0(true, fileFd, targetFd, position, count, kind, code, header, trailer, file,
-                                sink, result), result));
+                        Native.sendFile0(true, fileFd, targetFd, position, count, kind, code, staging, h, t, header,
+                                trailer, file, sink), staging));
                 if (n >= 0 && kind != Native.FILE && Thread.currentThread().isInterrupted()) {
                     n = Native.INTERRUPTED; // as in ZeroCopy.route: a non-blocking target has no hook
                 }
             } else {
-                n = advanced(header, trailer, Native.sendFile0(false, -1, -1, position, count, kind, code, header,
-                        trailer, file, sink, result), result);
+                n = advanced(header, trailer, Native.sendFile0(false, -1, -1, position, count, kind, code, staging,
+                        h, t, header, trailer, file, sink), staging);
             }
         } catch (ClosedChannelException e) {
             throw ZeroCopy.transferFailed(e, file, sink);
@@ -93,17 +137,19 @@ final class Responses {
         if (n == Native.INTERRUPTED) {
             throw ZeroCopy.closedByInterrupt(file, sink);
         }
-        ZeroCopy.report(report, n, Strategy.ofCode(result[0]), result[1], registers);
+        if (report != null) {
+            ZeroCopy.report(report, n, Strategy.ofCode(staging.getLong(0)), staging.getLong(8), registers);
+        }
         return n;
     }
 
     /**
-     * Advances the buffers past what {@code n} bytes covered ({@code result[2]} of them the
-     * body's): the header first, the trailer after the body. Returns {@code n}.
+     * Advances the buffers past what {@code n} bytes covered (the body's count is in the staging
+     * buffer's results): the header first, the trailer after the body. Returns {@code n}.
      */
-    private static long advanced(ByteBuffer[] header, ByteBuffer[] trailer, long n, long[] result) {
+    private static long advanced(ByteBuffer[] header, ByteBuffer[] trailer, long n, ByteBuffer staging) {
         if (n > 0) {
-            long around = n - result[2];
+            long around = n - staging.getLong(16);
             advance(trailer, advance(header, around));
         }
         return n;
