@@ -39,7 +39,7 @@ mod transfer;
 mod wake;
 
 pub use error::{Call, Error, Side};
-pub use send_file::{send_file, send_file_with, Sent, SMALL_BODY};
+pub use send_file::{send_file, send_file_with, Sent, HOLD_HEADER_MAX, SMALL_BODY};
 pub use strategy::Strategy;
 pub use transfer::{
     check_access, transfer_to, transfer_to_with, Options, TargetKind, Transferred,

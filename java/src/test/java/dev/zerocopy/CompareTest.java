@@ -27,7 +27,7 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * `compare --quick` produces the table, the per-call table at 4 KiB, the JSON and the chart, with
- * every path and target (never timings).
+ * every path and target, and `compare --responses --quick` the response view (never timings).
  */
 public class CompareTest {
     @Rule
@@ -66,6 +66,7 @@ public class CompareTest {
         }
         assertEquals(4 * 6 * 3, json.split("\"gbps\": \\{\"median\": ").length - 1);
         assertPerCallJson(json, TARGETS, PATHS, new String[] {"AUTO", "SENDFILE"});
+        assertTrue(json, json.contains("\"responses\": null"));
 
         BufferedImage chart = ImageIO.read(new File(out, "compare.png"));
         assertEquals(4 * 640, chart.getWidth());
@@ -90,6 +91,55 @@ public class CompareTest {
         assertFalse(table, table.contains(PER_CALL));
         json = new String(Files.readAllBytes(new File(out, "compare.json").toPath()), StandardCharsets.UTF_8);
         assertTrue(json, json.contains("\"ns_per_call_4k\": null"));
+    }
+
+    /**
+     * `compare --responses --quick`: a row per body size with the microseconds per response of each
+     * contender and the two ratios over AUTO, what AUTO ran, the JSON section and the chart.
+     */
+    @Test
+    public void responseViewReportsEverySizeAndTheRatiosOverAuto() throws Exception {
+        File out = tmp.newFolder("responses");
+        String table = run("--responses", "--quick", "--out", out.getPath());
+        String[] contenders = {"AUTO", "SENDFILE", "MMAP", "READ_WRITE", "write+transferTo", "read+gather"};
+        String[] ratios = {"(write+transferTo)/AUTO", "(read+gather)/AUTO"};
+        List<String> header = new ArrayList<>();
+        header.add("body");
+        header.addAll(Arrays.asList(contenders));
+        header.addAll(Arrays.asList(ratios));
+        int at = table.indexOf("\n  body ");
+        assertTrue(table, at >= 0);
+        String[] lines = table.substring(at + 1).split("\n");
+        assertEquals(table, header, Arrays.asList(lines[0].trim().split(" +")));
+        String[] sizes = {"1KiB", "4KiB", "16KiB", "64KiB", "1MiB"};
+        for (int s = 0; s < sizes.length; s++) {
+            String[] cols = lines[1 + s].trim().split(" +");
+            assertEquals(lines[1 + s], header.size(), cols.length);
+            assertEquals(lines[1 + s], sizes[s], cols[0]);
+            for (int i = 1; i < cols.length; i++) {
+                assertTrue(lines[1 + s], cols[i].matches("[0-9]+\\.[0-9]{2}"));
+                assertTrue(lines[1 + s], Double.parseDouble(cols[i]) > 0);
+            }
+        }
+        assertTrue(table, lines[1 + sizes.length].startsWith("  AUTO ran: 1KiB READ_WRITE "));
+        assertTrue(table, lines[1 + sizes.length].contains(", 1MiB SENDFILE "));
+        assertTrue(table, lines[2 + sizes.length].startsWith("  (X)/AUTO: "));
+
+        String json = new String(Files.readAllBytes(new File(out, "compare.json").toPath()), StandardCharsets.UTF_8);
+        assertTrue(json, json.contains("\"cells\": [\n  ],\n  \"responses\": {\"header_bytes\": 200, "));
+        for (long size : new long[] {1024, 4096, 16384, 65536, 1 << 20}) {
+            StringBuilder row = new StringBuilder("\\{\"size\": " + size + ", \"auto_ran\": \"[A-Z_]+\", \"us\": \\{");
+            for (int i = 0; i < contenders.length; i++) {
+                row.append(i == 0 ? "" : ", ").append(Pattern.quote("\"" + contenders[i] + "\": ")).append(NUMBER);
+            }
+            row.append("\\}, \"write_transferto_over_auto\": " + NUMBER + ", \"read_gather_over_auto\": " + NUMBER);
+            assertTrue(size + " in " + json, Pattern.compile(row.toString()).matcher(json).find());
+        }
+        assertTrue(json, json.contains("\"ns_per_call_4k\": null"));
+
+        BufferedImage chart = ImageIO.read(new File(out, "compare.png"));
+        assertEquals(640, chart.getWidth());
+        assertEquals(480, chart.getHeight());
     }
 
     /** Runs compare, expects exit status 0, returns what it printed. */
@@ -173,6 +223,7 @@ public class CompareTest {
         try {
             assertEquals(2, Compare.run(new PrintStream(ignored), "--targets", "socket", "--paths", "FAST"));
             assertEquals(2, Compare.run(new PrintStream(ignored), "--no-such-option"));
+            assertEquals(2, Compare.run(new PrintStream(ignored), "--responses", "--targets", "socket"));
         } finally {
             System.setErr(err);
         }

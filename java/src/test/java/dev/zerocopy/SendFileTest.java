@@ -280,6 +280,34 @@ public class SendFileTest {
         }
     }
 
+    /**
+     * A header held back for the body (MSG_MORE) when no body follows (a position at the end of the
+     * file, with a count that would have made the body large): the call returns the header's count
+     * and the peer gets the header while the connection stays open. (That it leaves at once, not
+     * after the kernel's 200 ms cork timer, is checked in rust/send_file.rs with SIOCOUTQNSD.)
+     */
+    @Test
+    public void aHeldHeaderLeavesWhenNoBodyFollows() throws Exception {
+        int size = 50_000;
+        Path path = Fixtures.file(tmp, Fixtures.pattern(size, 3));
+        SocketChannel[] pair = Fixtures.socketPair();
+        try (FileChannel file = FileChannel.open(path); SocketChannel target = pair[0]; SocketChannel peer = pair[1]) {
+            target.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            long n = ZeroCopy.sendFile(target, new ByteBuffer[] {ByteBuffer.wrap(HEAD)}, file, size, 100_000, null,
+                    strategy);
+            assertEquals(HEAD.length, n);
+            peer.socket().setSoTimeout(2000);
+            byte[] got = new byte[HEAD.length];
+            java.io.InputStream in = peer.socket().getInputStream();
+            for (int off = 0; off < got.length;) {
+                int k = in.read(got, off, got.length - off); // SocketTimeoutException if it was held
+                assertTrue(k > 0);
+                off += k;
+            }
+            assertArrayEquals(HEAD, got);
+        }
+    }
+
     /** A target the native side cannot take: AUTO writes the usual pattern, a native strategy refuses. */
     @Test
     public void otherTargets() throws Exception {

@@ -44,21 +44,29 @@ import picocli.CommandLine.Option;
             "has TCP_NODELAY. When 4 KiB is among the sizes, a table of nanoseconds per call at 4 KiB follows",
             "(target by path, with the JDK's time over AUTO's and SENDFILE's): the per-call view is",
             "  compare --sizes 4k",
+            "The response view (--responses) times responses instead: a 200-byte header and a body from a file,",
+            "to the loopback socket, by ZeroCopy.sendFile per strategy, by write(header) + transferTo and by",
+            "read + a gathering write; microseconds per response and each pattern's time over AUTO's.",
             ""})
 public final class Compare implements Callable<Integer> {
     static final String[] PATHS = {"AUTO", "SENDFILE", "MMAP", "READ_WRITE", "JDK", "STREAM"};
+    static final String[] TARGETS = {"socket", "file", "pipe", "devnull"};
+
+    @Option(names = "--responses", description = "runs the response view alone (see above); --targets and --paths do not apply")
+    boolean responses;
 
     @Option(names = "--sizes", split = ",", paramLabel = "SIZE",
-            description = "transfer sizes, with k/m/g suffixes (default: 4k,64k,1m,16m,256m; --quick: 4k,64k,1m)")
+            description = "transfer (body) sizes, with k/m/g suffixes (default: 4k,64k,1m,16m,256m; --quick: 4k,64k,1m;"
+                    + " --responses: 1k,4k,16k,64k,1m)")
     List<String> sizes;
 
     @Option(names = "--targets", split = ",", paramLabel = "TARGET",
             description = "socket, file, pipe, devnull (default: all four)")
-    List<String> targets = Arrays.asList("socket", "file", "pipe", "devnull");
+    List<String> targets;
 
     @Option(names = "--paths", split = ",", paramLabel = "PATH",
             description = "AUTO, SENDFILE, MMAP, READ_WRITE, JDK, STREAM (default: all)")
-    List<String> paths = Arrays.asList(PATHS);
+    List<String> paths;
 
     @Option(names = "--batches", paramLabel = "N", description = "measured batches per path and cell (default: 9; --quick: 2)")
     Integer batches;
@@ -89,12 +97,16 @@ public final class Compare implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (responses && (targets != null || paths != null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--responses has no targets or paths");
+        }
         List<Long> sizeList = new ArrayList<>();
-        for (String s : sizes != null ? sizes : (quick ? Arrays.asList("4k", "64k", "1m")
-                : Arrays.asList("4k", "64k", "1m", "16m", "256m"))) {
+        for (String s : sizes != null ? sizes : defaultSizes()) {
             sizeList.add(parseSize(s));
         }
-        for (String p : paths) {
+        List<String> targetList = targets != null ? targets : Arrays.asList(TARGETS);
+        List<String> pathList = paths != null ? paths : Arrays.asList(PATHS);
+        for (String p : pathList) {
             if (!Arrays.asList(PATHS).contains(p)) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "unknown path " + p);
             }
@@ -110,15 +122,18 @@ public final class Compare implements Callable<Integer> {
         Path dir = Files.createTempDirectory("zerocopy-compare");
         List<Cell> cells = new ArrayList<>();
         try {
-            int total = targets.size() * sizeList.size();
-            int done = 0;
-            for (String targetName : targets) {
-                try (Target target = Target.create(targetName, dir)) {
-                    for (long size : sizeList) {
-                        done++;
-                        System.err.printf(Locale.ROOT, "\rcompare: %d/%d  %s %s            ", done, total,
-                                targetName, Output.size(size));
-                        cells.addAll(measure(dir, target, size, nBatches, batchSeconds));
+            if (responses) {
+                cells.addAll(ResponseView.measure(dir, sizeList, nBatches, batchSeconds));
+            } else {
+                int total = targetList.size() * sizeList.size();
+                int done = 0;
+                for (String targetName : targetList) {
+                    try (Target target = Target.create(targetName, dir)) {
+                        for (long size : sizeList) {
+                            done++;
+                            progress(done, total, targetName + " " + Output.size(size));
+                            cells.addAll(measure(dir, target, size, pathList, nBatches, batchSeconds));
+                        }
                     }
                 }
             }
@@ -126,18 +141,37 @@ public final class Compare implements Callable<Integer> {
         } finally {
             deleteTree(dir);
         }
-        Output.table(stdout, machine, cells, targets, sizeList, paths);
         Path json = out.resolve("compare.json");
-        Output.json(json, machine, cells, targets, paths, nBatches, batchSeconds);
         Path png = out.resolve("compare.png");
-        Output.chart(png, cells, targets, paths);
+        if (responses) {
+            Output.responseTable(stdout, machine, cells, sizeList);
+            Output.json(json, machine, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), cells, nBatches,
+                    batchSeconds);
+            Output.responseChart(png, cells);
+        } else {
+            Output.table(stdout, machine, cells, targetList, sizeList, pathList);
+            Output.json(json, machine, cells, targetList, pathList, new ArrayList<>(), nBatches, batchSeconds);
+            Output.chart(png, cells, targetList, pathList);
+        }
         stdout.println("wrote " + json + " and " + png);
         return 0;
     }
 
+    private List<String> defaultSizes() {
+        if (responses) {
+            return Arrays.asList("1k", "4k", "16k", "64k", "1m");
+        }
+        return quick ? Arrays.asList("4k", "64k", "1m") : Arrays.asList("4k", "64k", "1m", "16m", "256m");
+    }
+
+    /** Where a run is, on stderr (a line that rewrites itself). */
+    static void progress(int done, int total, String what) {
+        System.err.printf(Locale.ROOT, "\rcompare: %d/%d  %s            ", done, total, what);
+    }
+
     /** Measures every path for one target and size; returns a cell per path. */
-    private List<Cell> measure(Path dir, Target target, long size, int nBatches, double batchSeconds)
-            throws IOException {
+    private static List<Cell> measure(Path dir, Target target, long size, List<String> paths, int nBatches,
+            double batchSeconds) throws IOException {
         Path file = dir.resolve("source-" + size);
         byte[] data = source(file, size);
         long crc = SampledCrc.of(data, data.length);
@@ -145,63 +179,81 @@ public final class Compare implements Callable<Integer> {
         for (String p : paths) {
             cells.add(new Cell(target.name, size, p));
         }
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         try (FileChannel src = FileChannel.open(file); FileInputStream stream = new FileInputStream(file.toFile())) {
-            // Warm up each path (JIT, page cache, socket buffers), then size the batches on the fastest.
-            double fastest = Double.MAX_VALUE;
-            for (Cell cell : cells) {
-                long start = System.nanoTime();
-                int n = 0;
-                do {
-                    target.reset();
-                    long[][] arrived = new long[1][];
-                    batch(cell, src, stream, target, size, arrived);
-                    verify(cell, target, size, crc, arrived);
-                    n++;
-                } while (System.nanoTime() - start < batchSeconds * 5e9 && n < 1000);
-                fastest = Math.min(fastest, (System.nanoTime() - start) / 1e9 / n);
-            }
-            int perBatch = (int) Math.max(1, Math.min(10_000, batchSeconds / fastest));
-            for (int b = 0; b < nBatches; b++) {
-                for (int k = 0; k < cells.size(); k++) {
-                    Cell cell = cells.get((k + b) % cells.size());
-                    target.reset();
-                    long receiver0 = target.receiverCpuNanos();
-                    long sender0 = threads.getCurrentThreadCpuTime();
-                    long t0 = System.nanoTime();
-                    long[][] arrived = new long[perBatch][];
-                    long calls = batch(cell, src, stream, target, size, arrived);
-                    long wall = System.nanoTime() - t0;
-                    long sender = threads.getCurrentThreadCpuTime() - sender0;
-                    long receiver = target.receiverCpuNanos() - receiver0;
-                    verify(cell, target, size, crc, arrived);
-                    cell.add(size * perBatch, wall, sender + receiver, sender, perBatch, calls);
-                }
-            }
+            TransferReport report = new TransferReport();
+            interleave(cells, nBatches, batchSeconds, (cell, transfers, measured) -> batch(cell, target, size, crc,
+                    transfers, measured, () -> send(cell, src, stream, target, size, report)));
         }
         Files.delete(file);
         return cells;
     }
 
+    /** One transfer by a cell's path (the whole source, or a response); the kernel calls it reported, or -1. */
+    interface Transfer {
+        long run() throws IOException;
+    }
+
+    /** A batch of {@code transfers} transfers by a cell's path; {@code measured} false while warming up. */
+    interface Batch {
+        void run(Cell cell, int transfers, boolean measured) throws IOException;
+    }
+
     /**
-     * {@code arrived.length} transfers of the whole source, until the last has arrived; the
-     * kernel calls the native path reported, or -1.
+     * The schedule of every view: warms up each cell's path (JIT, page cache, socket buffers) a
+     * transfer per batch, sizes the batches on the fastest to take about {@code batchSeconds},
+     * then runs {@code nBatches} rounds of a batch per cell, each round starting one cell further
+     * on, so that drift on a shared machine hits every path alike.
      */
-    private static long batch(Cell cell, FileChannel src, FileInputStream stream, Target target, long size,
-            long[][] arrived) throws IOException {
-        for (int i = 0; i < arrived.length; i++) {
-            target.expect(size);
+    static void interleave(List<Cell> cells, int nBatches, double batchSeconds, Batch batch) throws IOException {
+        double fastest = Double.MAX_VALUE;
+        for (Cell cell : cells) {
+            long start = System.nanoTime();
+            int n = 0;
+            do {
+                batch.run(cell, 1, false);
+                n++;
+            } while (System.nanoTime() - start < batchSeconds * 5e9 && n < 1000);
+            fastest = Math.min(fastest, (System.nanoTime() - start) / 1e9 / n);
+        }
+        int perBatch = (int) Math.max(1, Math.min(10_000, batchSeconds / fastest));
+        for (int b = 0; b < nBatches; b++) {
+            for (int k = 0; k < cells.size(); k++) {
+                batch.run(cells.get((k + b) % cells.size()), perBatch, true);
+            }
+        }
+    }
+
+    /**
+     * One batch: {@code transfers} transfers of {@code bytes} each by {@code transfer}, timed until
+     * the last has arrived, then each checked (byte count and sampled CRC {@code crc}); a measured
+     * batch adds its sample to the cell (as {@code cell.size} bytes per transfer).
+     */
+    static void batch(Cell cell, Target target, long bytes, long crc, int transfers, boolean measured,
+            Transfer transfer) throws IOException {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        target.reset();
+        long[][] arrived = new long[transfers][];
+        long receiver0 = target.receiverCpuNanos();
+        long sender0 = threads.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < transfers; i++) {
+            target.expect(bytes);
         }
         long calls = 0;
-        TransferReport report = new TransferReport();
-        for (int i = 0; i < arrived.length; i++) {
-            long c = send(cell, src, stream, target, size, report);
+        for (int i = 0; i < transfers; i++) {
+            long c = transfer.run();
             calls = c < 0 || calls < 0 ? -1 : calls + c;
         }
-        for (int i = 0; i < arrived.length; i++) {
+        for (int i = 0; i < transfers; i++) {
             arrived[i] = target.arrived();
         }
-        return calls;
+        long wall = System.nanoTime() - t0;
+        long sender = threads.getCurrentThreadCpuTime() - sender0;
+        long receiver = target.receiverCpuNanos() - receiver0;
+        verify(cell, target, bytes, crc, arrived);
+        if (measured) {
+            cell.add(cell.size * transfers, wall, sender + receiver, sender, transfers, calls);
+        }
     }
 
     /** Every transfer of a batch arrived whole and intact (count and sampled CRC), else fail the run. */
@@ -258,7 +310,8 @@ public final class Compare implements Callable<Integer> {
         out.flush();
     }
 
-    private static byte[] source(Path file, long size) throws IOException {
+    /** Writes {@code size} pseudo-random bytes to {@code file} and returns them. */
+    static byte[] source(Path file, long size) throws IOException {
         if (size > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("sizes up to 2 GiB");
         }

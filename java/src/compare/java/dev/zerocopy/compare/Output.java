@@ -26,7 +26,10 @@ import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-/** The three outputs of a run: the table (with ns per call at 4 KiB), the JSON file and the chart. */
+/**
+ * The three outputs of a run: the table (with ns per call at 4 KiB), the JSON file and the chart;
+ * for the response view, its own table and chart and a section of the JSON file.
+ */
 final class Output {
     private Output() {}
 
@@ -175,6 +178,66 @@ final class Output {
         }
     }
 
+    /** The response view's ratios: these contenders' time over AUTO's. */
+    private static final String[] OVER_AUTO = {ResponseView.WRITE_TRANSFER_TO, ResponseView.READ_GATHER};
+
+    private static final String RESPONSES_TITLE = "responses: a " + ResponseView.HEADER_BYTES
+            + "-byte header, then a body from a file in the page cache, to loopback TCP (127.0.0.1, TCP_NODELAY),"
+            + " a thread drains it";
+
+    /** A contender's median microseconds per response at a body size. */
+    private static double micros(List<Cell> cells, long size, String contender) {
+        return find(cells, "socket", size, contender).medianNsPerTransfer() / 1000;
+    }
+
+    /**
+     * The response view's table: a row per body size with the median microseconds per response of
+     * each contender, then each hand-written pattern's time over AUTO's; and what AUTO ran.
+     */
+    static void responseTable(PrintStream out, Machine machine, List<Cell> cells, List<Long> sizes) {
+        List<String> contenders = ResponseView.CONTENDERS;
+        out.println();
+        out.println(RESPONSES_TITLE);
+        out.println("  microseconds per response, median of the batches");
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "  %-7s", "body"));
+        for (String c : contenders) {
+            head.append(String.format(Locale.ROOT, " %-" + width(c) + "s", c));
+        }
+        for (String c : OVER_AUTO) {
+            String r = "(" + c + ")/AUTO";
+            head.append(String.format(Locale.ROOT, " %-" + width(r) + "s", r));
+        }
+        out.println(head.toString().replaceAll("\\s+$", ""));
+        for (long size : sizes) {
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-7s", size(size)));
+            for (String c : contenders) {
+                row.append(String.format(Locale.ROOT, " %-" + width(c) + ".2f", micros(cells, size, c)));
+            }
+            for (String c : OVER_AUTO) {
+                row.append(String.format(Locale.ROOT, " %-" + width("(" + c + ")/AUTO") + ".2f",
+                        micros(cells, size, c) / micros(cells, size, "AUTO")));
+            }
+            out.println(row.toString().replaceAll("\\s+$", ""));
+        }
+        StringBuilder auto = new StringBuilder();
+        for (long size : sizes) {
+            Cell c = find(cells, "socket", size, "AUTO");
+            auto.append(auto.length() == 0 ? "" : ", ").append(size(size)).append(' ').append(c.ran);
+            if (c.callsPerTransfer() >= 0) {
+                auto.append(" (").append(fmtCalls(c.callsPerTransfer())).append(" calls)");
+            }
+        }
+        out.println("  AUTO ran: " + auto);
+        out.println("  (X)/AUTO: X's microseconds per response over AUTO's (>1: AUTO is faster)");
+        out.println();
+        out.println("Every response's byte count and sampled CRC were checked. " + machine.summary());
+    }
+
+    /** A table column's width: its name and a space, and at least 10. */
+    private static int width(String name) {
+        return Math.max(10, name.length() + 1);
+    }
+
     private static String fmtCalls(double calls) {
         return calls == Math.rint(calls) ? String.valueOf((long) calls) : String.format(Locale.ROOT, "%.1f", calls);
     }
@@ -187,8 +250,9 @@ final class Output {
         return String.format(Locale.ROOT, "%.6g", d);
     }
 
+    /** compare.json: the cells of the run, then the response view's section and the per-call table (null where not run). */
     static void json(Path file, Machine machine, List<Cell> cells, List<String> targets, List<String> paths,
-            int batches, double batchSeconds) throws IOException {
+            List<Cell> responses, int batches, double batchSeconds) throws IOException {
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             w.write("{\n  \"machine\": {\"cpu\": " + quote(machine.cpu) + ", \"cores\": " + machine.cores
                     + ", \"kernel\": " + quote(machine.kernel) + ", \"jdk\": " + quote(machine.jdk)
@@ -211,7 +275,9 @@ final class Output {
                         + (c.callsPerTransfer() < 0 ? "null" : num(c.callsPerTransfer()))
                         + "}" + (i + 1 < cells.size() ? "," : "") + "\n");
             }
-            w.write("  ],\n  \"ns_per_call_4k\": ");
+            w.write("  ],\n  \"responses\": ");
+            responsesJson(w, responses);
+            w.write(",\n  \"ns_per_call_4k\": ");
             perCallJson(w, cells, targets, paths);
             w.write("\n}\n");
         }
@@ -257,14 +323,63 @@ final class Output {
         w.write("  ]}");
     }
 
+    /**
+     * The response view as JSON (null when it did not run): per body size, the median microseconds
+     * per response of each contender, each hand-written pattern's time over AUTO's, what AUTO ran,
+     * kernel calls and CPU microseconds (sender and receiver) per response, and the per-batch samples.
+     */
+    private static void responsesJson(Writer w, List<Cell> cells) throws IOException {
+        if (cells.isEmpty()) {
+            w.write("null");
+            return;
+        }
+        List<Long> sizes = new java.util.ArrayList<>();
+        for (Cell c : cells) {
+            if (!sizes.contains(c.size)) {
+                sizes.add(c.size);
+            }
+        }
+        w.write("{\"header_bytes\": " + ResponseView.HEADER_BYTES + ", \"target\": \"socket\", "
+                + "\"unit\": \"microseconds per response\", \"statistic\": \"median of the batches\", "
+                + "\"over_auto\": \"the pattern's median microseconds per response over AUTO's (>1: AUTO is faster)\", "
+                + "\"sizes\": [\n");
+        for (int i = 0; i < sizes.size(); i++) {
+            long size = sizes.get(i);
+            StringBuilder micros = new StringBuilder();
+            StringBuilder calls = new StringBuilder();
+            StringBuilder cpu = new StringBuilder();
+            StringBuilder samples = new StringBuilder();
+            for (String contender : ResponseView.CONTENDERS) {
+                Cell c = find(cells, "socket", size, contender);
+                String key = (micros.length() == 0 ? "" : ", ") + quote(contender) + ": ";
+                micros.append(key).append(num(micros(cells, size, contender)));
+                calls.append(key).append(c.callsPerTransfer() < 0 ? "null" : num(c.callsPerTransfer()));
+                cpu.append(key).append(num(c.cpuPerGB() * size / 1000));
+                StringBuilder s = new StringBuilder();
+                for (double ns : c.nsPerTransfer()) {
+                    s.append(s.length() == 0 ? "" : ", ").append(num(ns / 1000));
+                }
+                samples.append(key).append('[').append(s).append(']');
+            }
+            StringBuilder over = new StringBuilder();
+            for (String contender : OVER_AUTO) {
+                over.append(", ").append(quote(contender.replace('+', '_').toLowerCase(Locale.ROOT) + "_over_auto"))
+                        .append(": ").append(num(micros(cells, size, contender) / micros(cells, size, "AUTO")));
+            }
+            w.write("    {\"size\": " + size + ", \"auto_ran\": " + quote(find(cells, "socket", size, "AUTO").ran)
+                    + ", \"us\": {" + micros + "}" + over + ", \"kernel_calls_per_response\": {" + calls
+                    + "}, \"cpu_us_per_response\": {" + cpu + "}, \"samples\": {" + samples + "}}"
+                    + (i + 1 < sizes.size() ? "," : "") + "\n");
+        }
+        w.write("  ]}");
+    }
+
     static void chart(Path file, List<Cell> cells, List<String> targets, List<String> paths) throws IOException {
         System.setProperty("java.awt.headless", "true");
         int width = 640;
         int height = 480;
         BufferedImage image = new BufferedImage(width * targets.size(), height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        Graphics2D g = canvas(image);
         for (int t = 0; t < targets.size(); t++) {
             XYSeriesCollection data = new XYSeriesCollection();
             for (String p : paths) {
@@ -278,25 +393,70 @@ final class Output {
             }
             JFreeChart chart = ChartFactory.createXYLineChart(title(targets.get(t)), "transfer size (bytes)",
                     "GB/s (median)", data, PlotOrientation.VERTICAL, true, false, false);
-            XYPlot plot = chart.getXYPlot();
-            LogAxis sizes = new LogAxis("transfer size (bytes, log scale)");
-            sizes.setBase(2);
-            sizes.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-            plot.setDomainAxis(sizes);
-            plot.setBackgroundPaint(Color.WHITE);
-            plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
-            plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-            XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-            for (int s = 0; s < paths.size(); s++) {
-                renderer.setSeriesStroke(s, new BasicStroke(2f));
-            }
-            plot.setRenderer(renderer);
-            chart.getTitle().setFont(chart.getTitle().getFont().deriveFont(14f));
+            style(chart, "transfer size (bytes, log scale)", paths.size());
             chart.draw(g, new Rectangle2D.Double(t * width, 0, width, height));
         }
+        write(image, g, file);
+    }
+
+    /** A log-scale size axis (base 2), white background, grey grid lines and thick lines for {@code series} series. */
+    private static void style(JFreeChart chart, String sizeLabel, int series) {
+        XYPlot plot = chart.getXYPlot();
+        LogAxis sizes = new LogAxis(sizeLabel);
+        sizes.setBase(2);
+        sizes.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        plot.setDomainAxis(sizes);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+        plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+        XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+        for (int s = 0; s < series; s++) {
+            renderer.setSeriesStroke(s, new BasicStroke(2f));
+        }
+        plot.setRenderer(renderer);
+        chart.getTitle().setFont(chart.getTitle().getFont().deriveFont(14f));
+    }
+
+    /** Releases {@code g} and writes {@code image} to {@code file} as PNG. */
+    private static void write(BufferedImage image, Graphics2D g, Path file) throws IOException {
         g.dispose();
         if (!ImageIO.write(image, "png", file.toFile())) {
             throw new IOException("no PNG writer");
         }
+    }
+
+    /** Paints {@code image} white; returns its graphics. */
+    private static Graphics2D canvas(BufferedImage image) {
+        Graphics2D g = image.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        return g;
+    }
+
+    /** The response view's chart: median microseconds per response by body size, a line per contender (log scales). */
+    static void responseChart(Path file, List<Cell> cells) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYSeriesCollection data = new XYSeriesCollection();
+        for (String contender : ResponseView.CONTENDERS) {
+            XYSeries series = new XYSeries(contender);
+            for (Cell c : cells) {
+                if (c.path.equals(contender)) {
+                    series.add(c.size, c.medianNsPerTransfer() / 1000);
+                }
+            }
+            data.addSeries(series);
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart("a " + ResponseView.HEADER_BYTES
+                + "-byte header and a body to loopback TCP", "body size (bytes)", "microseconds per response",
+                data, PlotOrientation.VERTICAL, true, false, false);
+        style(chart, "body size (bytes, log scale)", ResponseView.CONTENDERS.size());
+        LogAxis micros = new LogAxis("microseconds per response (median, log scale)");
+        micros.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        micros.setNumberFormatOverride(new java.text.DecimalFormat("0"));
+        chart.getXYPlot().setRangeAxis(micros);
+        BufferedImage image = new BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(image);
+        chart.draw(g, new Rectangle2D.Double(0, 0, 640, 480));
+        write(image, g, file);
     }
 }
