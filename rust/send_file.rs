@@ -28,7 +28,7 @@ thread_local! {
 /// The largest body [`Strategy::Auto`] reads into a buffer and writes together with the header
 /// and trailer (one `pread(2)` and one `writev(2)`); a larger one goes by `sendfile(2)` after the
 /// header, sent with `MSG_MORE`. Chosen by measurement (README, "Which path, when").
-pub const SMALL_BODY: u64 = 16 * 1024;
+pub const SMALL_BODY: u64 = 8 * 1024;
 
 /// What a finished [`send_file`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,7 +152,8 @@ fn respond(
     };
     let gather_all = strategy == Strategy::ReadWrite
         || (strategy == Strategy::Auto && SENDFILE_MISSING.load(Ordering::Relaxed));
-    if matches!(strategy, Strategy::Sendfile | Strategy::Mmap) {
+    // MMAP needs the size; SENDFILE only the check, which a caller may have made.
+    if strategy == Strategy::Mmap || (strategy == Strategy::Sendfile && !options.source_checked) {
         check_source(job, strategy)?;
     }
     if strategy == Strategy::Sendfile
