@@ -107,13 +107,14 @@ int zc_transfer_to_report(int src_fd,
 // - The body is `count` bytes clamped to the end of the file, as `zc_transfer_to` clamps it;
 //   `position` at or past the end sends the header and trailer only. The file offset of
 //   `file_fd` never changes.
-// - `ZC_STRATEGY_AUTO` reads a body of up to 32 KiB into a buffer and writes it with the header
-//   and trailer in one `writev(2)`/`sendmsg(2)` (one TCP segment where it fits); a larger body
-//   goes by sendfile(2) after the header, which is sent with `MSG_MORE` so that it leaves in
-//   the body's first segment. `ZC_STRATEGY_SENDFILE` and `ZC_STRATEGY_MMAP` always write the
-//   header (with `MSG_MORE`), the body by their path, then the trailer;
-//   `ZC_STRATEGY_READ_WRITE` gathers each 256 KiB of the body with the rest of the header and,
-//   for the last, the trailer.
+// - `ZC_STRATEGY_AUTO` reads a body of up to 8 KiB into a buffer and writes it with the header
+//   and trailer in one `writev(2)`/`sendmsg(2)` (one TCP segment where it fits). Of a larger
+//   body it sends the first 8 KiB that way, with `MSG_MORE` for a body of up to 128 KiB, then
+//   the rest by sendfile(2): the read finds a bad file before anything is written, and the
+//   header leaves in the body's first segment. `ZC_STRATEGY_SENDFILE` and `ZC_STRATEGY_MMAP`
+//   check the file (`fstat`, `fcntl`), then write the header (with `MSG_MORE` up to 128 KiB),
+//   the body by their path, then the trailer. `ZC_STRATEGY_READ_WRITE` gathers each 256 KiB of
+//   the body with the rest of the header and, for the last, the trailer.
 // - A blocking socket gets everything. A non-blocking one that is full ends the call with the
 //   bytes written so far (possibly 0), and so does an error after some bytes were written (it
 //   shows again on the next call). The bytes go in order: the first `*sent` bytes of the

@@ -1,19 +1,20 @@
 //! `send_file`: a response (a header, a region of a file, a trailer) in the fewest kernel calls
 //! and TCP segments. Small bodies are read into a buffer and go out with the header and trailer
-//! in one gathering write; large ones go by sendfile, the header held back with `MSG_MORE` so
-//! that it leaves in the body's first segment. The docs of [`send_file`] are the contract.
+//! in one gathering write; larger ones go by sendfile, the header held back with `MSG_MORE` so
+//! that it leaves in the body's first segment. The docs of [`send_file`] are the contract;
+//! `docs/responses.md` has the measurements behind the thresholds.
 
 use std::cell::Cell;
 use std::io::IoSlice;
 use std::os::fd::BorrowedFd;
+use std::sync::atomic::Ordering;
+
+use smallvec::SmallVec;
 
 use crate::error::{Call, Error, Side};
 use crate::sys::{self, FileKind, MAX_IOVECS, MAX_OFFSET};
-use std::sync::atomic::Ordering;
-
 use crate::transfer::{self, Job, Options, TargetKind, Wrote, READ_WRITE_BUFFER, SENDFILE_MISSING};
 use crate::Strategy;
-use smallvec::SmallVec;
 
 /// The buffers of one gathering write: a header, a body and a trailer of a few buffers each fit
 /// without a heap allocation.
@@ -27,7 +28,7 @@ thread_local! {
 
 /// The largest body [`Strategy::Auto`] reads into a buffer and writes together with the header
 /// and trailer (one `pread(2)` and one `writev(2)`); a larger one goes by `sendfile(2)` after the
-/// header, sent with `MSG_MORE`. Chosen by measurement (README, "Which path, when").
+/// header. Chosen by measurement (`docs/responses.md`, "Why 8 KiB").
 pub const SMALL_BODY: u64 = 8 * 1024;
 
 /// What a finished [`send_file`] did.
@@ -56,10 +57,13 @@ pub struct Sent {
 ///
 /// With [`Strategy::Auto`] a body of at most [`SMALL_BODY`] bytes is read into a buffer and
 /// written with the header and trailer in one gathering write (two kernel calls in all; one TCP
-/// segment when it fits); a larger one goes by [`Strategy::Sendfile`]. [`Strategy::Sendfile`]
-/// and [`Strategy::Mmap`] write the header first (to a socket with `MSG_MORE`, so it leaves with
-/// the body), then the body, then the trailer; [`Strategy::ReadWrite`] gathers each buffer of the
-/// body with what is left of the header and, for the last one, the trailer.
+/// segment when it fits); of a larger one the first [`SMALL_BODY`] bytes go that way and the rest
+/// by `sendfile(2)` (the read finds a bad file before anything is written).
+/// [`Strategy::Sendfile`] and [`Strategy::Mmap`] check the file (`fstat(2)`, `fcntl(2)`), then
+/// write the header, the body by their path, then the trailer; [`Strategy::ReadWrite`] gathers
+/// each buffer of the body with what is left of the header and, for the last one, the trailer.
+/// To a socket, what precedes a body of up to [`HOLD_HEADER_MAX`] bytes goes with `MSG_MORE`, so
+/// that it leaves in the body's first segment.
 ///
 /// # Errors
 /// Only when no byte was written: the errors of [`crate::transfer_to`]. The source is checked
@@ -135,37 +139,15 @@ fn respond(
     strategy: Strategy,
     options: &Options<'_>,
 ) -> Result<Strategy, Error> {
-    let dst = job.dst;
-    let dst_kind = match options.target {
-        Some(TargetKind::Socket) => FileKind::Socket,
-        Some(TargetKind::Pipe) => FileKind::Fifo,
-        Some(TargetKind::File) => FileKind::Regular,
-        None => match job
-            .call(Call::Fstat, Side::Target, || sys::fstat(dst))?
-            .kind
-        {
-            FileKind::Directory => {
-                return Err(transfer::bad(Side::Target, "a directory", libc::EISDIR))
-            }
-            kind => kind,
-        },
-    };
+    let dst_kind = target_kind(job, options)?;
     let gather_all = strategy == Strategy::ReadWrite
         || (strategy == Strategy::Auto && SENDFILE_MISSING.load(Ordering::Relaxed));
     // MMAP needs the size; SENDFILE only the check, which a caller may have made.
     if strategy == Strategy::Mmap || (strategy == Strategy::Sendfile && !options.source_checked) {
         check_source(job, strategy)?;
     }
-    if strategy == Strategy::Sendfile
-        && dst_kind == FileKind::Regular
-        && job
-            .call(Call::Fcntl, Side::Target, || sys::status_flags(dst))?
-            .append
-    {
-        return Err(Error::Unsupported {
-            strategy,
-            reason: "sendfile(2) cannot write to a target opened with O_APPEND",
-        });
+    if strategy == Strategy::Sendfile && dst_kind == FileKind::Regular {
+        refuse_append(job, strategy)?;
     }
     // Sockets are written with MSG_NOSIGNAL; sendfile to a socket and any write to a pipe need
     // the guard, raised once around the whole response.
@@ -211,9 +193,43 @@ fn respond(
     body_then_trailer(job, parts, planned, strategy, dst_kind, options)
 }
 
+/// What the target is: as the caller says, else as `fstat(2)` says (a directory is `EISDIR`).
+fn target_kind(job: &mut Job<'_, '_>, options: &Options<'_>) -> Result<FileKind, Error> {
+    let dst = job.dst;
+    Ok(match options.target {
+        Some(TargetKind::Socket) => FileKind::Socket,
+        Some(TargetKind::Pipe) => FileKind::Fifo,
+        Some(TargetKind::File) => FileKind::Regular,
+        None => match job
+            .call(Call::Fstat, Side::Target, || sys::fstat(dst))?
+            .kind
+        {
+            FileKind::Directory => {
+                return Err(transfer::bad(Side::Target, "a directory", libc::EISDIR))
+            }
+            kind => kind,
+        },
+    })
+}
+
+/// sendfile(2) to an `O_APPEND` file is always `EINVAL`: refused before the header is written.
+fn refuse_append(job: &mut Job<'_, '_>, strategy: Strategy) -> Result<(), Error> {
+    let dst = job.dst;
+    if job
+        .call(Call::Fcntl, Side::Target, || sys::status_flags(dst))?
+        .append
+    {
+        return Err(Error::Unsupported {
+            strategy,
+            reason: "sendfile(2) cannot write to a target opened with O_APPEND",
+        });
+    }
+    Ok(())
+}
+
 /// The most body a socket's header is held back for (`MSG_MORE`) so that they leave together.
 /// Above it the header goes by itself: one segment more among dozens costs nothing, and on
-/// loopback we measured the held header no faster at 256 KiB to 1 MiB (README, "Responses").
+/// loopback we measured the held header no faster at 256 KiB to 1 MiB (`docs/responses.md`).
 pub const HOLD_HEADER_MAX: u64 = 128 * 1024;
 
 /// Whether the header (or AUTO's first buffer) goes with `MSG_MORE`: to a socket, for a body

@@ -409,10 +409,11 @@ public final class ZeroCopy {
      *       documentation), after a {@link NullPointerException} for a null target, file, strategy
      *       or buffer; a socket that is not connected is {@link NotYetConnectedException}, one
      *       whose output is shut down {@link ClosedChannelException}, as {@code write} says.</li>
-     *   <li>AUTO reads a small body (up to 16 KiB) into a buffer and writes it with the header and
+     *   <li>AUTO reads a small body (up to 8 KiB) into a buffer and writes it with the header and
      *       trailer in one gathering write; a larger one goes by sendfile after the header, which
-     *       is held back ({@code MSG_MORE}) so that it leaves in the body's first segment. SENDFILE
-     *       and MMAP write the header, the body by their path, then the trailer; READ_WRITE gathers
+     *       (for a body up to 128 KiB) is held back ({@code MSG_MORE}) so that it leaves in the
+     *       body's first segment. SENDFILE and MMAP write the header, the body by their path, then
+     *       the trailer; READ_WRITE gathers
      *       each buffer of the body with the rest of the header and, for the last, the trailer.
      *       JDK runs the usual pattern above. For a target the native side cannot take, AUTO runs
      *       the usual pattern and the other strategies throw {@link UnsupportedOperationException}
