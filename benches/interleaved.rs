@@ -11,9 +11,9 @@
 mod common;
 
 use std::os::fd::AsFd;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{plain_read_write, plain_sendfile, source, Sink};
+use common::{interleave, median, plain_read_write, plain_sendfile, source, Sink};
 use zerocopy_nio::{transfer_to, transfer_to_with, Options, Strategy, READ_WRITE_BUFFER};
 
 const NAMES: [&str; 8] = [
@@ -43,11 +43,6 @@ fn run_one(i: usize, src: &std::fs::File, sink: &Sink, size: usize, buf: &mut [u
             assert_eq!(r.unwrap().bytes, size as u64);
         }
     }
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
 }
 
 fn main() {
@@ -86,29 +81,13 @@ fn main() {
         let mut buf = vec![0u8; READ_WRITE_BUFFER];
         // Warm up each contender (page cache, TCP windows), then batch so that the fastest
         // contender's batch takes about 2 ms: the drain wait ending each batch stays small.
-        let mut fastest = f64::MAX;
-        for i in 0..NAMES.len() {
-            let (start, mut n) = (Instant::now(), 0u32);
-            while start.elapsed() < Duration::from_millis(300) {
-                run_one(i, &src, &sink, size, &mut buf);
-                n += 1;
-            }
-            sink.wait_drained();
-            fastest = fastest.min(start.elapsed().as_secs_f64() / f64::from(n));
-        }
-        let batch = (0.002 / fastest).clamp(1.0, 5000.0) as usize;
-        let mut samples = vec![Vec::with_capacity(rounds); NAMES.len()];
-        for round in 0..rounds {
-            for k in 0..NAMES.len() {
-                let i = (k + round) % NAMES.len();
-                sink.wait_drained();
-                let t = Instant::now();
-                for _ in 0..batch {
-                    run_one(i, &src, &sink, size, &mut buf);
-                }
-                samples[i].push(t.elapsed().as_secs_f64() / batch as f64);
-            }
-        }
+        let samples = interleave(
+            &sink,
+            NAMES.len(),
+            rounds,
+            Duration::from_millis(300),
+            |i| run_one(i, &src, &sink, size, &mut buf),
+        );
         let ratio = |a: usize, b: &dyn Fn(usize) -> f64| {
             let mut r: Vec<f64> = (0..rounds).map(|j| samples[a][j] / b(j)).collect();
             median(&mut r)

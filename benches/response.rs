@@ -10,9 +10,9 @@ mod common;
 
 use std::io::IoSlice;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{source, Sink};
+use common::{interleave, median, source, Sink};
 use zerocopy_nio::{send_file, Strategy};
 
 const HEADER: usize = 200;
@@ -126,11 +126,6 @@ fn run_one(i: usize, src: &std::fs::File, sink: &Sink, header: &[u8], size: usiz
     }
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
 fn main() {
     let rounds: usize = std::env::args()
         .skip(1)
@@ -160,29 +155,13 @@ fn main() {
         let sink = Sink::new();
         sink.socket.set_nodelay(true).unwrap();
         let mut buf = vec![0u8; size];
-        let mut fastest = f64::MAX;
-        for i in 0..NAMES.len() {
-            let (start, mut n) = (Instant::now(), 0u32);
-            while start.elapsed() < Duration::from_millis(200) {
-                run_one(i, &src, &sink, &header, size, &mut buf);
-                n += 1;
-            }
-            sink.wait_drained();
-            fastest = fastest.min(start.elapsed().as_secs_f64() / f64::from(n));
-        }
-        let batch = (0.002 / fastest).clamp(1.0, 5000.0) as usize;
-        let mut samples = vec![Vec::with_capacity(rounds); NAMES.len()];
-        for round in 0..rounds {
-            for k in 0..NAMES.len() {
-                let i = (k + round) % NAMES.len();
-                sink.wait_drained();
-                let t = Instant::now();
-                for _ in 0..batch {
-                    run_one(i, &src, &sink, &header, size, &mut buf);
-                }
-                samples[i].push(t.elapsed().as_secs_f64() / batch as f64);
-            }
-        }
+        let samples = interleave(
+            &sink,
+            NAMES.len(),
+            rounds,
+            Duration::from_millis(200),
+            |i| run_one(i, &src, &sink, &header, size, &mut buf),
+        );
         let mut best: Vec<f64> = (0..rounds)
             .map(|j| {
                 samples[0][j]

@@ -6,6 +6,7 @@ use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// A connected loopback socket whose peer reads and discards everything until EOF.
 pub struct Sink {
@@ -103,4 +104,47 @@ pub fn source(dir: &tempfile::TempDir, size: usize) -> std::fs::File {
     let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
     std::fs::write(&path, data).unwrap();
     std::fs::File::open(path).unwrap()
+}
+
+/// Runs `contenders` contenders (`run(i)` runs contender `i` once) in turns: each is warmed up
+/// for `warm_up`, then every round runs each for a batch sized so that the fastest takes about
+/// 2 ms, the order rotated each round, every batch starting once the peer has read everything.
+/// Returns the seconds per run of each batch: `samples[contender][round]`.
+pub fn interleave(
+    sink: &Sink,
+    contenders: usize,
+    rounds: usize,
+    warm_up: Duration,
+    mut run: impl FnMut(usize),
+) -> Vec<Vec<f64>> {
+    let mut fastest = f64::MAX;
+    for i in 0..contenders {
+        let (start, mut n) = (Instant::now(), 0u32);
+        while start.elapsed() < warm_up {
+            run(i);
+            n += 1;
+        }
+        sink.wait_drained();
+        fastest = fastest.min(start.elapsed().as_secs_f64() / f64::from(n));
+    }
+    let batch = (0.002 / fastest).clamp(1.0, 5000.0) as usize;
+    let mut samples = vec![Vec::with_capacity(rounds); contenders];
+    for round in 0..rounds {
+        for k in 0..contenders {
+            let i = (k + round) % contenders;
+            sink.wait_drained();
+            let t = Instant::now();
+            for _ in 0..batch {
+                run(i);
+            }
+            samples[i].push(t.elapsed().as_secs_f64() / batch as f64);
+        }
+    }
+    samples
+}
+
+/// The median (sorts `v`).
+pub fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
 }

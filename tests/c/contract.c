@@ -189,15 +189,7 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < SIZE; i++) data[i] = (unsigned char)(i * 2654435761u >> 13);
     char path[4096];
-    snprintf(path, sizeof path, "%s/source", argv[1]);
-    int w = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (w < 0 || write(w, data, SIZE) != SIZE) {
-        perror("source");
-        return 2;
-    }
-    close(w);
-    int src = open(path, O_RDONLY);
-    lseek(src, 17, SEEK_SET);
+    int src = source_file(path, sizeof path, argv[1], data, SIZE);
 
     test_targets(src, argv[1]);
     test_bad_input(src, argv[1]);

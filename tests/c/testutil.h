@@ -1,5 +1,5 @@
-/* What the C tests share: the CHECK counter, the strategies, a loopback TCP pair and a reader
- * thread. Test code only: static functions, included once per program. */
+/* What the C tests share: the CHECK counter, the strategies, a loopback TCP pair, a reader
+ * thread and the source file. Test code only: static functions, included once per program. */
 #ifndef ZC_TESTUTIL_H
 #define ZC_TESTUTIL_H
 
@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -67,6 +68,24 @@ static void tcp_pair(int *client, int *server) {
     }
     *server = accept(l, NULL, NULL);
     close(l);
+}
+
+/* Writes `size` bytes of `data` to `path` (DIR/source) and opens it for reading at offset 17,
+ * where the tests check it stays. Exits 2 if that fails. */
+static inline int source_file(char *path, size_t path_size, const char *dir, const unsigned char *data, size_t size) {
+    snprintf(path, path_size, "%s/source", dir);
+    int w = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (w < 0 || write(w, data, size) != (ssize_t)size) {
+        perror("source");
+        exit(2);
+    }
+    close(w);
+    int src = open(path, O_RDONLY);
+    if (src < 0 || lseek(src, 17, SEEK_SET) != 17) {
+        perror("source");
+        exit(2);
+    }
+    return src;
 }
 
 #endif
