@@ -122,6 +122,13 @@ final class Fixtures {
         return out;
     }
 
+    /** The native strategies and JDK (the running JDK's own path), as JUnit parameters. */
+    static List<Object[]> strategiesAndJdk() {
+        List<Object[]> out = strategies();
+        out.add(new Object[] {Strategy.JDK});
+        return out;
+    }
+
     /** True on JDK 25 or later, where FileChannel.transferTo itself is the reference. */
     static boolean jdkIsReference() {
         String v = System.getProperty("java.specification.version");

@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +44,7 @@ import org.junit.runners.Parameterized.Parameters;
 public class OutsideFindingsTest {
     @Parameters(name = "{0}")
     public static List<Object[]> data() {
-        List<Object[]> out = new ArrayList<>(Fixtures.strategies());
-        out.add(new Object[] {Strategy.JDK});
-        return out;
+        return Fixtures.strategiesAndJdk();
     }
 
     @Parameter

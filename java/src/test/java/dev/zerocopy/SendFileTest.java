@@ -22,7 +22,6 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Future;
@@ -44,9 +43,7 @@ import org.junit.runners.Parameterized.Parameters;
 public class SendFileTest {
     @Parameters(name = "{0}")
     public static List<Object[]> data() {
-        List<Object[]> out = Fixtures.strategies();
-        out.add(new Object[] {Strategy.JDK});
-        return out;
+        return Fixtures.strategiesAndJdk();
     }
 
     @Parameter
