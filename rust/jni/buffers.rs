@@ -116,7 +116,7 @@ impl Buffers {
 }
 
 /// The JNI function table of the current thread's environment.
-struct Raw {
+pub(super) struct Raw {
     env: *mut JNIEnv,
     table: *const JNINativeInterface_,
 }
@@ -128,7 +128,11 @@ struct Raw {
 #[allow(unsafe_code)]
 impl Raw {
     fn new(env: &mut Env) -> Raw {
-        let env = env.get_raw();
+        Raw::from_raw(env.get_raw())
+    }
+
+    /// The calling thread's environment, as the JVM passed it to the native method.
+    pub(super) fn from_raw(env: *mut JNIEnv) -> Raw {
         // SAFETY: see the impl.
         Raw {
             env,
@@ -181,7 +185,7 @@ impl Raw {
     }
 
     /// A direct buffer's address and capacity; `None` for a heap buffer.
-    fn direct(&self, buffer: jobject) -> Option<(*const u8, i64)> {
+    pub(super) fn direct(&self, buffer: jobject) -> Option<(*const u8, i64)> {
         // SAFETY: see the impl. NULL for a buffer that is not direct.
         let address = unsafe { ((*self.table).v1_4.GetDirectBufferAddress)(self.env, buffer) };
         if address.is_null() {

@@ -4,18 +4,20 @@
 //! write does with heap buffers), so the call reads no Java object but that buffer; large ones
 //! come as the `ByteBuffer[]` arrays themselves ([`Buffers`]).
 
+use std::io::IoSlice;
 use std::os::fd::{AsFd, BorrowedFd};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use jni::objects::{JByteBuffer, JClass, JObject, JObjectArray};
-use jni::sys::{jboolean, jint, jlong};
+use jni::sys::{jboolean, jint, jlong, jobject, JNIEnv};
 use jni::{Env, EnvUnowned};
 
-use super::buffers::{Buffers, Slices};
+use super::buffers::{Buffers, Raw, Slices};
 use super::exceptions::{Fault, ThrowJdkException};
 use super::{
-    ask_checkpoint, ids, java_options, outcome, pin, target_kind, Guard, FILE, INTERRUPTED,
+    ask_checkpoint, ids, java_options, outcome, pin, target_kind, Guard, Stop, FILE, INTERRUPTED,
 };
-use crate::{send_file_with, Side, Strategy};
+use crate::{send_file_with, Sent, Side, Strategy, TargetKind};
 
 /// The staging buffer's layout: three `long`s of results (the strategy that moved the body, the
 /// kernel calls, the body's bytes), then the header's bytes, then the trailer's.
@@ -31,20 +33,20 @@ struct Staging<'a> {
 impl Staging<'_> {
     /// The buffer's memory; `header_len < 0` says the header and trailer are in the arrays.
     fn new<'a>(
-        env: &Env,
-        staging: &'a JByteBuffer,
+        raw: &Raw,
+        staging: jobject,
         header_len: jint,
         trailer_len: jint,
     ) -> Result<Staging<'a>, Fault> {
-        let address = env.get_direct_buffer_address(staging)?;
-        let capacity = env.get_direct_buffer_capacity(staging)?;
+        let (address, capacity) = raw.direct(staging).ok_or(Fault::IllegalArgument)?;
         let (header, trailer) = (
             usize::try_from(header_len.max(0)).map_err(|_| Fault::IllegalArgument)?,
             usize::try_from(trailer_len).map_err(|_| Fault::IllegalArgument)?,
         );
-        if address.is_null() || RESULTS + header + trailer > capacity {
+        if (RESULTS + header + trailer) as i64 > capacity {
             return Err(Fault::IllegalArgument);
         }
+        let address = address.cast_mut();
         // SAFETY: the range lies within the direct buffer's `capacity` bytes (checked above),
         // which stay allocated while the buffer, an argument of this native call, is reachable.
         // Only the kernel and this function read it; the Java thread that filled it is in this
@@ -62,7 +64,12 @@ impl Staging<'_> {
         })
     }
 
-    fn write_results(&self, entries: [jlong; 3]) {
+    fn write_results(&self, sent: &Sent) {
+        let entries = [
+            sent.strategy.code() as jlong,
+            sent.syscalls as jlong,
+            sent.body as jlong,
+        ];
         for (i, value) in entries.into_iter().enumerate() {
             // SAFETY: the first RESULTS bytes of the buffer (checked in `new`), written unaligned.
             unsafe {
@@ -75,6 +82,69 @@ impl Staging<'_> {
     }
 }
 
+/// The arguments every call has, checked.
+struct Request {
+    position: u64,
+    count: u64,
+    kind: TargetKind,
+    strategy: Strategy,
+}
+
+impl Request {
+    fn new(position: jlong, count: jlong, kind: jint, strategy: jint) -> Result<Request, Fault> {
+        let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
+            return Err(Fault::IllegalArgument);
+        };
+        Ok(Request {
+            position,
+            count,
+            kind: target_kind(kind)?,
+            strategy: Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?,
+        })
+    }
+
+    /// Runs the core; `None` when the checkpoint saw an interrupt. `ask` answers the
+    /// checkpoint.
+    fn send(
+        &self,
+        (file, target): (BorrowedFd<'_>, BorrowedFd<'_>),
+        guard: Guard,
+        (header, trailer): (&[IoSlice<'_>], &[IoSlice<'_>]),
+        ask: &mut dyn FnMut() -> Option<Stop>,
+    ) -> Result<Option<Sent>, Fault> {
+        let mut stop = None;
+        let mut keep_going = || {
+            stop = ask();
+            stop.is_none()
+        };
+        let mut options = java_options(&mut keep_going, self.kind, &guard);
+        options.source_checked = true;
+        let (position, count, strategy) = (self.position, self.count, self.strategy);
+        let sent = send_file_with(
+            target, header, file, position, count, trailer, strategy, options,
+        );
+        outcome(stop, sent, |sent| sent.bytes > 0)
+    }
+}
+
+/// Descriptor numbers the Java side keeps valid by its registration with both channels.
+fn registered(
+    file_fd: jint,
+    target_fd: jint,
+) -> Result<(BorrowedFd<'static>, BorrowedFd<'static>), Fault> {
+    if file_fd < 0 || target_fd < 0 {
+        return Err(Fault::AsyncClosed);
+    }
+    // SAFETY: non-negative, and the Java side holds both channels' close protocol for the whole
+    // native call, as for transferRegistered0; the descriptors are used only within it.
+    Ok(unsafe {
+        (
+            BorrowedFd::borrow_raw(file_fd),
+            BorrowedFd::borrow_raw(target_fd),
+        )
+    })
+}
+
 /// `static native long sendFile0(boolean registered, int fileFd, int targetFd, long position,
 /// long count, int targetKind, int strategy, ByteBuffer staging, int headerLen, int trailerLen,
 /// ByteBuffer[] header, ByteBuffer[] trailer, FileChannel file, Object target)`: on the descriptor
@@ -84,12 +154,15 @@ impl Staging<'_> {
 /// `headerLen` is negative, what remains in the two arrays. Returns the bytes written in all, or
 /// -2 when interrupted, and writes the results into `staging`. The modes and arguments were
 /// checked on the Java side.
+///
+/// The usual call (registered, staged) touches no Java object but the staging buffer, so it runs
+/// on the raw environment; a jni-rs `Env` is made only to throw, or to ask the checkpoint.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_zerocopy_Native_sendFile0<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
-    registered: jboolean,
+    registered_fds: jboolean,
     file_fd: jint,
     target_fd: jint,
     position: jlong,
@@ -104,62 +177,140 @@ pub extern "system" fn Java_dev_zerocopy_Native_sendFile0<'local>(
     file: JObject<'local>,
     target: JObject<'local>,
 ) -> jlong {
-    env.with_env(|env| -> Result<jlong, Fault> {
-        let ids = ids()?;
-        let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
-            return Err(Fault::IllegalArgument);
-        };
-        let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
-        let kind = target_kind(target_kind_code)?;
-        let staged = Staging::new(env, &staging, header_len, trailer_len)?;
-        let buffers;
-        let (header, trailer): (Slices, Slices) = if header_len < 0 {
-            buffers = Buffers::read(env, ids, &header, &trailer)?;
-            buffers.slices()
-        } else {
-            let one = |bytes| std::iter::once(std::io::IoSlice::new(bytes)).collect();
-            (one(staged.header), one(staged.trailer))
-        };
-        let pinned;
-        let (guard, file_fd, target_fd) = if registered {
-            if file_fd < 0 || target_fd < 0 {
-                return Err(Fault::AsyncClosed);
-            }
-            // SAFETY: non-negative, and the Java side holds both channels' close protocol for
-            // the whole call, as for transferRegistered0.
-            let fds = unsafe {
-                (
-                    BorrowedFd::borrow_raw(file_fd),
-                    BorrowedFd::borrow_raw(target_fd),
-                )
-            };
-            (Guard::Registered, fds.0, fds.1)
-        } else {
-            pinned = (
-                pin(env, ids, &file, FILE, Side::Source)?,
-                pin(env, ids, &target, target_kind_code, Side::Target)?,
-            );
-            (Guard::Duplicates, pinned.0.as_fd(), pinned.1.as_fd())
-        };
-        let mut stop = None;
-        let mut keep_going = || {
-            stop = ask_checkpoint(env, ids, &file, &target);
-            stop.is_none()
-        };
-        let mut options = java_options(&mut keep_going, kind, &guard);
-        options.source_checked = true;
-        let sent = send_file_with(
-            target_fd, &header, file_fd, position, count, &trailer, strategy, options,
-        );
-        let Some(sent) = outcome(stop, sent, |sent| sent.bytes > 0)? else {
-            return Ok(INTERRUPTED);
-        };
-        staged.write_results([
-            sent.strategy.code() as jlong,
-            sent.syscalls as jlong,
-            sent.body as jlong,
-        ]);
-        Ok(sent.bytes as jlong)
-    })
-    .resolve::<ThrowJdkException>()
+    let raw = env.as_raw();
+    let request = Request::new(position, count, target_kind_code, strategy);
+    if !registered_fds || header_len < 0 {
+        return env
+            .with_env(|env| {
+                let arrays = (&header, &trailer);
+                let objects = (&file, &target);
+                let staged = Staging::new(
+                    &Raw::from_raw(raw),
+                    staging.as_raw(),
+                    header_len,
+                    trailer_len,
+                )?;
+                let sent = if registered_fds {
+                    let fds = registered(file_fd, target_fd)?;
+                    with_arrays(env, &request?, fds, Guard::Registered, arrays, objects)?
+                } else {
+                    on_duplicates(
+                        env,
+                        &request?,
+                        target_kind_code,
+                        (header_len >= 0).then_some(&staged),
+                        arrays,
+                        objects,
+                    )?
+                };
+                Ok(finish(&staged, sent))
+            })
+            .resolve::<ThrowJdkException>();
+    }
+    let fast = catch_unwind(AssertUnwindSafe(|| -> Result<jlong, Fault> {
+        let request = request?;
+        let staged = Staging::new(
+            &Raw::from_raw(raw),
+            staging.as_raw(),
+            header_len,
+            trailer_len,
+        )?;
+        let fds = registered(file_fd, target_fd)?;
+        let (file, target) = (file.as_raw(), target.as_raw());
+        let mut ask = || checkpoint_from_raw(raw, file, target);
+        let staged_parts = (one(staged.header), one(staged.trailer));
+        let sent = request.send(
+            fds,
+            Guard::Registered,
+            (&staged_parts.0, &staged_parts.1),
+            &mut ask,
+        )?;
+        Ok(finish(&staged, sent))
+    }));
+    match fast {
+        Ok(Ok(n)) => n,
+        Ok(Err(fault)) => env
+            .with_env(|_| Err::<jlong, Fault>(fault))
+            .resolve::<ThrowJdkException>(),
+        Err(panic) => env
+            .with_env(|_| -> Result<jlong, Fault> { std::panic::resume_unwind(panic) })
+            .resolve::<ThrowJdkException>(),
+    }
+}
+
+/// A single buffer as the core's slices.
+fn one(bytes: &[u8]) -> Slices<'_> {
+    std::iter::once(IoSlice::new(bytes)).collect()
+}
+
+/// The return value and results of a finished call.
+fn finish(staged: &Staging, sent: Option<Sent>) -> jlong {
+    match sent {
+        Some(sent) => {
+            staged.write_results(&sent);
+            sent.bytes as jlong
+        }
+        None => INTERRUPTED,
+    }
+}
+
+/// Asks the Java checkpoint from the raw environment of the fast path (it needs a jni-rs `Env`,
+/// made here only when the core asks, every few MiB or after a signal).
+fn checkpoint_from_raw(raw: *mut JNIEnv, file: jobject, target: jobject) -> Option<Stop> {
+    // SAFETY: `raw` is the environment the JVM passed to the native method that is running on
+    // this thread, and `file` and `target` are that call's local references.
+    let mut env = unsafe { EnvUnowned::from_raw(raw) };
+    let answer = env
+        .with_env(|env| -> Result<Option<Stop>, Fault> {
+            let ids = ids()?;
+            // SAFETY: as above: local references of the running native call.
+            let (file, target) =
+                unsafe { (JObject::from_raw(env, file), JObject::from_raw(env, target)) };
+            Ok(ask_checkpoint(env, ids, &file, &target))
+        })
+        .into_outcome();
+    match answer {
+        jni::Outcome::Ok(stop) => stop,
+        _ => Some(Stop::Failed),
+    }
+}
+
+/// The registered call with the header and trailer in the arrays.
+fn with_arrays(
+    env: &mut Env,
+    request: &Request,
+    fds: (BorrowedFd<'_>, BorrowedFd<'_>),
+    guard: Guard,
+    (header, trailer): (&JObjectArray, &JObjectArray),
+    (file, target): (&JObject, &JObject),
+) -> Result<Option<Sent>, Fault> {
+    let ids = ids()?;
+    let buffers = Buffers::read(env, ids, header, trailer)?;
+    let (header, trailer) = buffers.slices();
+    let mut ask = || ask_checkpoint(env, ids, file, target);
+    request.send(fds, guard, (&header, &trailer), &mut ask)
+}
+
+/// The call on private duplicates of the channels' descriptors (a virtual thread, or a JDK
+/// without the members the registration needs): from `staged`, else from the arrays.
+fn on_duplicates(
+    env: &mut Env,
+    request: &Request,
+    target_kind_code: jint,
+    staged: Option<&Staging>,
+    arrays: (&JObjectArray, &JObjectArray),
+    (file, target): (&JObject, &JObject),
+) -> Result<Option<Sent>, Fault> {
+    let ids = ids()?;
+    let pinned = (
+        pin(env, ids, file, FILE, Side::Source)?,
+        pin(env, ids, target, target_kind_code, Side::Target)?,
+    );
+    let fds = (pinned.0.as_fd(), pinned.1.as_fd());
+    let Some(staged) = staged else {
+        return with_arrays(env, request, fds, Guard::Duplicates, arrays, (file, target));
+    };
+    let (header, trailer) = (one(staged.header), one(staged.trailer));
+    let mut ask = || ask_checkpoint(env, ids, file, target);
+    request.send(fds, Guard::Duplicates, (&header, &trailer), &mut ask)
 }

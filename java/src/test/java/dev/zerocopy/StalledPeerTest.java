@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
@@ -97,16 +98,26 @@ public class StalledPeerTest {
         final WritableByteChannel out;
         final AtomicReference<Throwable> thrown = new AtomicReference<>();
         volatile long result = -1;
+        /** A response (ZeroCopy.sendFile with a header and trailer) instead of a transferTo. */
+        boolean response;
 
         Worker(FileChannel in, WritableByteChannel out) {
             this.in = in;
             this.out = out;
         }
 
+        Worker response() {
+            response = true;
+            return this;
+        }
+
         @Override
         public void run() {
             try {
-                result = ZeroCopy.transferTo(in, 0, SIZE, out, strategy);
+                ByteBuffer[] header = {ByteBuffer.wrap(new byte[200])};
+                result = response
+                        ? ZeroCopy.sendFile(out, header, in, 0, SIZE, header.clone(), strategy)
+                        : ZeroCopy.transferTo(in, 0, SIZE, out, strategy);
             } catch (Throwable t) {
                 thrown.set(t);
             }
@@ -153,6 +164,31 @@ public class StalledPeerTest {
             assertEquals("result " + w.result, ClosedByInterruptException.class, t == null ? null : t.getClass());
             assertFalse("source left open", in.isOpen());
             assertFalse("target left open", out.target.isOpen());
+        }
+    }
+
+    /** The same for a response: a blocked ZeroCopy.sendFile ends as a blocked transferTo does. */
+    @Test
+    public void interruptEndsAResponse() throws Exception {
+        try (FileChannel in = sparseGiB(); Stalled out = stalled()) {
+            Worker w = new Worker(in, out.target).response().startBlocked();
+            w.interrupt();
+            w.ends("after Thread.interrupt() (sendFile)");
+            Throwable t = w.thrown.get();
+            assertEquals("result " + w.result, ClosedByInterruptException.class, t == null ? null : t.getClass());
+            assertFalse("source left open", in.isOpen());
+            assertFalse("target left open", out.target.isOpen());
+        }
+    }
+
+    @Test
+    public void closingTheTargetEndsAResponse() throws Exception {
+        try (FileChannel in = sparseGiB(); Stalled out = stalled()) {
+            Worker w = new Worker(in, out.target).response().startBlocked();
+            out.target.close();
+            w.ends("after the target was closed (sendFile)");
+            w.assertPartialOrAsyncClose();
+            assertTrue(in.isOpen());
         }
     }
 
