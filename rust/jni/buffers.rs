@@ -6,7 +6,7 @@
 use std::io::IoSlice;
 
 use jni::objects::JObjectArray;
-use jni::sys::{jint, jobject, JNIEnv, JNINativeInterface_, JNI_OK};
+use jni::sys::{jint, jlong, jobject, JNIEnv, JNINativeInterface_, JNI_OK};
 use jni::Env;
 use smallvec::SmallVec;
 
@@ -223,6 +223,24 @@ impl Raw {
         }
         // SAFETY: GetByteArrayRegion wrote all `len` bytes (no exception is pending).
         unsafe { out.set_len(start + len) };
+        Ok(())
+    }
+
+    /// Writes `values` at the start of a `long[]` (nothing for a null array); an array shorter
+    /// than `values` is ArrayIndexOutOfBoundsException (pending), as JNI checks it.
+    pub(super) fn set_long_region(&self, array: jobject, values: &[jlong]) -> Result<(), Fault> {
+        if array.is_null() {
+            return Ok(());
+        }
+        let count = jint::try_from(values.len()).map_err(|_| Fault::IllegalArgument)?;
+        // SAFETY: see the impl; `array` is a long[] (the native method's declared type), and
+        // `values` is readable for `count` longs.
+        unsafe {
+            ((*self.table).v1_4.SetLongArrayRegion)(self.env, array, 0, count, values.as_ptr())
+        };
+        if self.pending() {
+            return Err(Fault::JavaPending);
+        }
         Ok(())
     }
 

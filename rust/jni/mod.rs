@@ -27,7 +27,9 @@ use jni::signature::{JavaType, Primitive};
 use jni::sys::{jint, jlong, jvalue, JNI_ERR, JNI_VERSION_1_8};
 use jni::{jni_sig, jni_str, Env, EnvUnowned, JavaVM};
 
-use crate::{check_access, transfer_to_with, Call, Error, Options, Side, Strategy, TargetKind};
+use crate::{
+    check_access, transfer_to_with, Call, Error, Options, Side, Strategy, TargetKind, Transferred,
+};
 use exceptions::{Fault, ThrowJdkException};
 
 /// Field and method IDs, looked up once in `JNI_OnLoad`. The classes are the JDK's own (never
@@ -264,19 +266,36 @@ fn transfer(
         return Err(Fault::IllegalArgument);
     };
     let fds = (src_fd.as_fd(), dst_fd.as_fd());
-    let guard = Guard::Duplicates;
-    run(
-        env,
-        ids,
+    let mut ask = || ask_checkpoint(env, ids, src, dst);
+    let done = run(
         fds,
         position,
         count,
-        (src, dst),
         dst_kind,
         strategy,
-        guard,
-        report,
-    )
+        Guard::Duplicates,
+        &mut ask,
+    )?;
+    finish(done, |entries| {
+        if !report.is_null() {
+            report.set_region(env, 0, &entries)?;
+        }
+        Ok(())
+    })
+}
+
+/// The return value of a finished transfer, and its report written by `report` (strategy code,
+/// kernel calls) when the transfer was not interrupted.
+fn finish(
+    done: Option<Transferred>,
+    report: impl FnOnce([jlong; 2]) -> Result<(), Fault>,
+) -> Result<jlong, Fault> {
+    let Some(done) = done else {
+        return Ok(INTERRUPTED);
+    };
+    report([done.strategy.code() as jlong, done.syscalls as jlong])?;
+    // At most the clamped count, which came from a non-negative jlong.
+    Ok(done.bytes as jlong)
 }
 
 /// The target kind a Java kind code names.
@@ -326,26 +345,23 @@ fn outcome<T>(
     }
 }
 
-/// Transfers between descriptors that stay the channels' for the whole call, and writes the
-/// report. An interrupted thread never gets here (the Java side checks, in the JDK's order).
-#[allow(clippy::too_many_arguments)]
+/// Transfers between descriptors that stay the channels' for the whole call; `None` when the
+/// checkpoint (answered by `ask`) saw an interrupt. An interrupted thread never gets here (the
+/// Java side checks, in the JDK's order).
 fn run(
-    env: &mut Env,
-    ids: &Ids,
     (src_fd, dst_fd): (BorrowedFd, BorrowedFd),
     position: u64,
     count: u64,
-    (src, dst): (&JObject, &JObject),
     dst_kind: jint,
     strategy: jint,
     guard: Guard,
-    report: &JLongArray,
-) -> Result<jlong, Fault> {
+    ask: &mut dyn FnMut() -> Option<Stop>,
+) -> Result<Option<Transferred>, Fault> {
     let strategy = Strategy::from_code(strategy).ok_or(Fault::IllegalArgument)?;
     let target = target_kind(dst_kind)?;
     let mut stop = None;
     let mut keep_going = || {
-        stop = ask_checkpoint(env, ids, src, dst);
+        stop = ask();
         stop.is_none()
     };
     let options = java_options(&mut keep_going, target, &guard);
@@ -358,18 +374,78 @@ fn run(
     let result = match result {
         // The file shrank between the size check and the read: the JDK returns what sendfile
         // returns then, 0.
-        Err(Error::SourceEnded { .. }) if stop.is_none() => return Ok(0),
+        Err(Error::SourceEnded { .. }) if stop.is_none() => Ok(Transferred {
+            bytes: 0,
+            strategy,
+            syscalls: 0,
+        }),
         other => other,
     };
-    let Some(done) = outcome(stop, result, |done| done.bytes > 0)? else {
-        return Ok(INTERRUPTED);
-    };
-    if !report.is_null() {
-        let entries = [done.strategy.code() as jlong, done.syscalls as jlong];
-        report.set_region(env, 0, &entries)?;
+    outcome(stop, result, |done| done.bytes > 0)
+}
+
+/// Runs the usual call of a native method on the raw environment the JVM passed, with no jni-rs
+/// `Env` (whose set-up and checks cost more than a small transfer's own work); a fault is thrown
+/// through jni-rs, and a panic becomes what jni-rs makes of one, never an unwind into the JVM.
+fn on_raw_env(
+    env: &mut EnvUnowned,
+    body: impl FnOnce(*mut jni::sys::JNIEnv) -> Result<jlong, Fault>,
+) -> jlong {
+    let raw = env.as_raw();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(raw))) {
+        Ok(Ok(n)) => n,
+        Ok(Err(fault)) => env
+            .with_env(|_| Err::<jlong, Fault>(fault))
+            .resolve::<ThrowJdkException>(),
+        Err(panic) => env
+            .with_env(|_| -> Result<jlong, Fault> { std::panic::resume_unwind(panic) })
+            .resolve::<ThrowJdkException>(),
     }
-    // At most the clamped count, which came from a non-negative jlong.
-    Ok(done.bytes as jlong)
+}
+
+/// Asks the Java checkpoint from a call on the raw environment (see [`on_raw_env`]): it needs a
+/// jni-rs `Env`, made here only when the core asks, every few MiB or after a signal.
+fn checkpoint_from_raw(
+    raw: *mut jni::sys::JNIEnv,
+    src: jni::sys::jobject,
+    dst: jni::sys::jobject,
+) -> Option<Stop> {
+    // SAFETY: `raw` is the environment the JVM passed to the native method running on this
+    // thread, and `src` and `dst` are that call's local references.
+    let mut env = unsafe { EnvUnowned::from_raw(raw) };
+    let answer = env
+        .with_env(|env| -> Result<Option<Stop>, Fault> {
+            let ids = ids()?;
+            // SAFETY: as above: local references of the running native call.
+            let (src, dst) = unsafe { (JObject::from_raw(env, src), JObject::from_raw(env, dst)) };
+            Ok(ask_checkpoint(env, ids, &src, &dst))
+        })
+        .into_outcome();
+    match answer {
+        jni::Outcome::Ok(stop) => stop,
+        _ => Some(Stop::Failed),
+    }
+}
+
+/// Descriptor numbers the Java side keeps valid by its registration with both channels
+/// (`dev.zerocopy.JdkChannels`).
+fn registered(
+    src_fd: jint,
+    dst_fd: jint,
+) -> Result<(BorrowedFd<'static>, BorrowedFd<'static>), Fault> {
+    if src_fd < 0 || dst_fd < 0 {
+        return Err(Fault::AsyncClosed);
+    }
+    // SAFETY: non-negative, and the Java side holds both channels' close protocol for the whole
+    // native call (a close waits for it to end), so each number stays the channel's descriptor
+    // until the call returns, and the descriptors are used only within it. A wrong number is no
+    // memory hazard: the kernel checks every descriptor it is given.
+    Ok(unsafe {
+        (
+            BorrowedFd::borrow_raw(src_fd),
+            BorrowedFd::borrow_raw(dst_fd),
+        )
+    })
 }
 
 /// `static native long transfer0(FileChannel src, long position, long count, Object dst,
@@ -434,39 +510,27 @@ pub extern "system" fn Java_dev_zerocopy_Native_transferRegistered0<'local>(
     dst: JObject<'local>,
     report: JLongArray<'local>,
 ) -> jlong {
-    env.with_env(|env| -> Result<jlong, Fault> {
-        let ids = ids()?;
+    let (src, dst, report) = (src.as_raw(), dst.as_raw(), report.as_raw());
+    on_raw_env(&mut env, |raw| {
+        ids()?;
         let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
             return Err(Fault::IllegalArgument);
         };
-        if src_fd < 0 || dst_fd < 0 {
-            return Err(Fault::AsyncClosed);
-        }
-        // SAFETY: non-negative, and the Java side holds both channels' close protocol for the
-        // whole call (a close waits for it to end), so each number stays the channel's
-        // descriptor until this returns. A wrong number is no memory hazard: the kernel checks
-        // every descriptor it is given.
-        let fds = unsafe {
-            (
-                BorrowedFd::borrow_raw(src_fd),
-                BorrowedFd::borrow_raw(dst_fd),
-            )
-        };
-        let objects = (&src, &dst);
-        run(
-            env,
-            ids,
+        let fds = registered(src_fd, dst_fd)?;
+        let mut ask = || checkpoint_from_raw(raw, src, dst);
+        let done = run(
             fds,
             position,
             count,
-            objects,
             dst_kind,
             strategy,
             Guard::Registered,
-            &report,
-        )
+            &mut ask,
+        )?;
+        finish(done, |entries| {
+            buffers::Raw::from_raw(raw).set_long_region(report, &entries)
+        })
     })
-    .resolve::<ThrowJdkException>()
 }
 
 /// `static native Object trustedLookup0()`: the JDK's full-privilege

@@ -6,16 +6,16 @@
 
 use std::io::IoSlice;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use jni::objects::{JByteBuffer, JClass, JObject, JObjectArray};
-use jni::sys::{jboolean, jint, jlong, jobject, JNIEnv};
+use jni::sys::{jboolean, jint, jlong, jobject};
 use jni::{Env, EnvUnowned};
 
 use super::buffers::{Buffers, Raw, Slices};
 use super::exceptions::{Fault, ThrowJdkException};
 use super::{
-    ask_checkpoint, ids, java_options, outcome, pin, target_kind, Guard, Stop, FILE, INTERRUPTED,
+    ask_checkpoint, checkpoint_from_raw, ids, java_options, on_raw_env, outcome, pin, registered,
+    target_kind, Guard, Stop, FILE, INTERRUPTED,
 };
 use crate::{send_file_with, Sent, Side, Strategy, TargetKind};
 
@@ -127,24 +127,6 @@ impl Request {
     }
 }
 
-/// Descriptor numbers the Java side keeps valid by its registration with both channels.
-fn registered(
-    file_fd: jint,
-    target_fd: jint,
-) -> Result<(BorrowedFd<'static>, BorrowedFd<'static>), Fault> {
-    if file_fd < 0 || target_fd < 0 {
-        return Err(Fault::AsyncClosed);
-    }
-    // SAFETY: non-negative, and the Java side holds both channels' close protocol for the whole
-    // native call, as for transferRegistered0; the descriptors are used only within it.
-    Ok(unsafe {
-        (
-            BorrowedFd::borrow_raw(file_fd),
-            BorrowedFd::borrow_raw(target_fd),
-        )
-    })
-}
-
 /// `static native long sendFile0(boolean registered, int fileFd, int targetFd, long position,
 /// long count, int targetKind, int strategy, ByteBuffer staging, int headerLen, int trailerLen,
 /// ByteBuffer[] header, ByteBuffer[] trailer, FileChannel file, Object target)`: on the descriptor
@@ -156,7 +138,7 @@ fn registered(
 /// checked on the Java side.
 ///
 /// The usual call (registered, staged) touches no Java object but the staging buffer, so it runs
-/// on the raw environment; a jni-rs `Env` is made only to throw, or to ask the checkpoint.
+/// on the raw environment (`on_raw_env`).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_zerocopy_Native_sendFile0<'local>(
@@ -207,35 +189,16 @@ pub extern "system" fn Java_dev_zerocopy_Native_sendFile0<'local>(
             })
             .resolve::<ThrowJdkException>();
     }
-    let fast = catch_unwind(AssertUnwindSafe(|| -> Result<jlong, Fault> {
+    let (file, target, staging) = (file.as_raw(), target.as_raw(), staging.as_raw());
+    on_raw_env(&mut env, |raw| {
         let request = request?;
-        let staged = Staging::new(
-            &Raw::from_raw(raw),
-            staging.as_raw(),
-            header_len,
-            trailer_len,
-        )?;
+        let staged = Staging::new(&Raw::from_raw(raw), staging, header_len, trailer_len)?;
         let fds = registered(file_fd, target_fd)?;
-        let (file, target) = (file.as_raw(), target.as_raw());
         let mut ask = || checkpoint_from_raw(raw, file, target);
-        let staged_parts = (one(staged.header), one(staged.trailer));
-        let sent = request.send(
-            fds,
-            Guard::Registered,
-            (&staged_parts.0, &staged_parts.1),
-            &mut ask,
-        )?;
+        let parts = (one(staged.header), one(staged.trailer));
+        let sent = request.send(fds, Guard::Registered, (&parts.0, &parts.1), &mut ask)?;
         Ok(finish(&staged, sent))
-    }));
-    match fast {
-        Ok(Ok(n)) => n,
-        Ok(Err(fault)) => env
-            .with_env(|_| Err::<jlong, Fault>(fault))
-            .resolve::<ThrowJdkException>(),
-        Err(panic) => env
-            .with_env(|_| -> Result<jlong, Fault> { std::panic::resume_unwind(panic) })
-            .resolve::<ThrowJdkException>(),
-    }
+    })
 }
 
 /// A single buffer as the core's slices.
@@ -251,27 +214,6 @@ fn finish(staged: &Staging, sent: Option<Sent>) -> jlong {
             sent.bytes as jlong
         }
         None => INTERRUPTED,
-    }
-}
-
-/// Asks the Java checkpoint from the raw environment of the fast path (it needs a jni-rs `Env`,
-/// made here only when the core asks, every few MiB or after a signal).
-fn checkpoint_from_raw(raw: *mut JNIEnv, file: jobject, target: jobject) -> Option<Stop> {
-    // SAFETY: `raw` is the environment the JVM passed to the native method that is running on
-    // this thread, and `file` and `target` are that call's local references.
-    let mut env = unsafe { EnvUnowned::from_raw(raw) };
-    let answer = env
-        .with_env(|env| -> Result<Option<Stop>, Fault> {
-            let ids = ids()?;
-            // SAFETY: as above: local references of the running native call.
-            let (file, target) =
-                unsafe { (JObject::from_raw(env, file), JObject::from_raw(env, target)) };
-            Ok(ask_checkpoint(env, ids, &file, &target))
-        })
-        .into_outcome();
-    match answer {
-        jni::Outcome::Ok(stop) => stop,
-        _ => Some(Stop::Failed),
     }
 }
 
