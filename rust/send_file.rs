@@ -7,13 +7,12 @@
 use std::cell::Cell;
 use std::io::IoSlice;
 use std::os::fd::BorrowedFd;
-use std::sync::atomic::Ordering;
 
 use smallvec::SmallVec;
 
 use crate::error::{Call, Error, Side};
 use crate::sys::{self, FileKind, MAX_IOVECS, MAX_OFFSET};
-use crate::transfer::{self, Job, Options, TargetKind, Wrote, READ_WRITE_BUFFER, SENDFILE_MISSING};
+use crate::transfer::{self, Calls, Extent, Job, Options, Wrote, READ_WRITE_BUFFER};
 use crate::Strategy;
 
 /// The buffers of one gathering write: a header, a body and a trailer of a few buffers each fit
@@ -101,27 +100,52 @@ pub fn send_file_with(
     strategy: Strategy,
     mut options: Options<'_>,
 ) -> Result<Sent, Error> {
-    let mut job = Job::new(file, dst, position, options.checkpoint.take());
-    // Clamped to the largest offset now, to the file's end by the reads (or by its size).
-    job.count = if position > MAX_OFFSET {
-        0
-    } else {
-        (MAX_OFFSET - position).min(count)
-    };
-    job.size_known = false;
+    let mut calls = Calls::new(options.checkpoint.take());
+    let (extent, dst_kind) = prepare(&mut calls, (file, dst), position, count, strategy, &options)?;
+    let mut job = Job::new((file, dst), extent, dst_kind, calls);
     let mut parts = Parts {
         header: Cursor::new(header),
         trailer: Cursor::new(trailer),
         written: 0,
     };
-    let result = respond(&mut job, &mut parts, strategy, &options);
-    match result {
+    match respond(&mut job, &mut parts, strategy, dst_kind, &options) {
         Ok(planned) => Ok(parts.sent(&job, planned)),
         Err(_) if parts.written + job.bytes > 0 => {
             Ok(parts.sent(&job, strategy_or_default(strategy)))
         }
         Err(e) => Err(e),
     }
+}
+
+/// What is asked before a byte is written: the target's kind; for SENDFILE and MMAP, which
+/// write the header before they read the file, the file itself (unless the caller checked it);
+/// for SENDFILE to a file, its `O_APPEND` flag. Returns the body's extent and the target's kind.
+fn prepare(
+    calls: &mut Calls<'_>,
+    (file, dst): (BorrowedFd<'_>, BorrowedFd<'_>),
+    position: u64,
+    count: u64,
+    strategy: Strategy,
+    options: &Options<'_>,
+) -> Result<(Extent, FileKind), Error> {
+    let dst_kind = transfer::target_kind(calls, dst, options.target)?;
+    // Clamped to the largest offset now, to the file's end by the reads (or by its size).
+    let mut extent = Extent {
+        position,
+        count: if position > MAX_OFFSET {
+            0
+        } else {
+            (MAX_OFFSET - position).min(count)
+        },
+        size_known: false,
+    };
+    if strategy == Strategy::Mmap || (strategy == Strategy::Sendfile && !options.source_checked) {
+        extent = checked_source(calls, file, extent, strategy)?;
+    }
+    if strategy == Strategy::Sendfile && dst_kind == FileKind::Regular {
+        refuse_append(calls, dst, strategy)?;
+    }
+    Ok((extent, dst_kind))
 }
 
 /// The strategy to report when the body's path was never decided (an error came first).
@@ -132,23 +156,16 @@ fn strategy_or_default(strategy: Strategy) -> Strategy {
     }
 }
 
-/// Plans the body's path, then writes the response; the strategy that moved the body.
+/// Writes the response by the body's path; the strategy that moved the body.
 fn respond(
     job: &mut Job<'_, '_>,
     parts: &mut Parts<'_, '_>,
     strategy: Strategy,
+    dst_kind: FileKind,
     options: &Options<'_>,
 ) -> Result<Strategy, Error> {
-    let dst_kind = target_kind(job, options)?;
     let gather_all = strategy == Strategy::ReadWrite
-        || (strategy == Strategy::Auto && SENDFILE_MISSING.load(Ordering::Relaxed));
-    // MMAP needs the size; SENDFILE only the check, which a caller may have made.
-    if strategy == Strategy::Mmap || (strategy == Strategy::Sendfile && !options.source_checked) {
-        check_source(job, strategy)?;
-    }
-    if strategy == Strategy::Sendfile && dst_kind == FileKind::Regular {
-        refuse_append(job, strategy)?;
-    }
+        || (strategy == Strategy::Auto && transfer::sendfile_missing());
     // Sockets are written with MSG_NOSIGNAL; sendfile to a socket and any write to a pipe need
     // the guard, raised once around the whole response.
     let uses_sendfile = match strategy {
@@ -162,8 +179,7 @@ fn respond(
         _ => false,
     };
     let _guard = (options.guard_sigpipe && sigpipe_possible).then(sys::SigpipeGuard::new);
-    job.arm_watch(dst_kind, options.wake);
-    job.dst_socket = dst_kind == FileKind::Socket;
+    job.calls.arm_watch(dst_kind, options.wake);
     let planned = match strategy {
         _ if gather_all => {
             gathered(job, parts, READ_WRITE_BUFFER as u64, false)?;
@@ -193,29 +209,13 @@ fn respond(
     body_then_trailer(job, parts, planned, strategy, dst_kind, options)
 }
 
-/// What the target is: as the caller says, else as `fstat(2)` says (a directory is `EISDIR`).
-fn target_kind(job: &mut Job<'_, '_>, options: &Options<'_>) -> Result<FileKind, Error> {
-    let dst = job.dst;
-    Ok(match options.target {
-        Some(TargetKind::Socket) => FileKind::Socket,
-        Some(TargetKind::Pipe) => FileKind::Fifo,
-        Some(TargetKind::File) => FileKind::Regular,
-        None => match job
-            .call(Call::Fstat, Side::Target, || sys::fstat(dst))?
-            .kind
-        {
-            FileKind::Directory => {
-                return Err(transfer::bad(Side::Target, "a directory", libc::EISDIR))
-            }
-            kind => kind,
-        },
-    })
-}
-
 /// sendfile(2) to an `O_APPEND` file is always `EINVAL`: refused before the header is written.
-fn refuse_append(job: &mut Job<'_, '_>, strategy: Strategy) -> Result<(), Error> {
-    let dst = job.dst;
-    if job
+fn refuse_append(
+    calls: &mut Calls<'_>,
+    dst: BorrowedFd<'_>,
+    strategy: Strategy,
+) -> Result<(), Error> {
+    if calls
         .call(Call::Fcntl, Side::Target, || sys::status_flags(dst))?
         .append
     {
@@ -239,46 +239,39 @@ fn holds_header(job: &Job<'_, '_>) -> bool {
 }
 
 /// SENDFILE and MMAP write the header before they read the file: the file is checked first, so
-/// that a bad one loses nothing. Clamps the body to the file's size, which MMAP needs.
-fn check_source(job: &mut Job<'_, '_>, strategy: Strategy) -> Result<(), Error> {
-    let src = job.src;
-    let stat = job.call(Call::Fstat, Side::Source, || sys::fstat(src))?;
-    match stat.kind {
-        FileKind::Regular | FileKind::CharDevice | FileKind::BlockDevice => {}
-        FileKind::Directory => {
-            return Err(transfer::bad(Side::Source, "a directory", libc::EISDIR))
-        }
-        _ => {
-            return Err(transfer::bad(
-                Side::Source,
-                "not a file that can be read at a position (a pipe or socket)",
-                libc::ESPIPE,
-            ))
-        }
-    }
-    let mode = job.call(Call::Fcntl, Side::Source, || sys::status_flags(src))?;
-    if !mode.readable {
+/// that a bad one loses nothing. The extent clamped to the file's size, which MMAP needs.
+fn checked_source(
+    calls: &mut Calls<'_>,
+    file: BorrowedFd<'_>,
+    mut extent: Extent,
+    strategy: Strategy,
+) -> Result<Extent, Error> {
+    let stat = transfer::source_stat(calls, file)?;
+    if !calls
+        .call(Call::Fcntl, Side::Source, || sys::status_flags(file))?
+        .readable
+    {
         return Err(Error::AccessMode { side: Side::Source });
     }
     let size_known = stat.kind == FileKind::Regular && stat.size > 0;
     if size_known {
-        job.count = stat.size.saturating_sub(job.position).min(job.count);
+        extent.count = stat.size.saturating_sub(extent.position).min(extent.count);
     }
     if strategy == Strategy::Mmap {
         // mmap maps what the size says is there (a truncation is its error, not an end); a file
         // that reports size 0 is mapped only if it is empty (a /proc file has no length to map).
-        job.size_known = size_known;
-        if !size_known && job.count > 0 {
-            if !job.nothing_at_position()? {
+        extent.size_known = size_known;
+        if !size_known && extent.count > 0 {
+            if !transfer::nothing_at(calls, file, extent.position)? {
                 return Err(Error::Unsupported {
                     strategy,
                     reason: "the source reports size 0 but has content (a /proc file or a device), so there is no length to map",
                 });
             }
-            job.count = 0;
+            extent.count = 0;
         }
     }
-    Ok(())
+    Ok(extent)
 }
 
 /// The body from `job.bytes` on by `planned` (the header written, to a socket with `MSG_MORE`),
@@ -310,21 +303,20 @@ fn body_then_trailer(
                 && requested == Strategy::Auto
                 && transfer::can_fall_back(&e) =>
         {
-            if transfer::errno_of(&e) == Some(libc::ENOSYS) {
-                SENDFILE_MISSING.store(true, Ordering::Relaxed);
-            }
+            transfer::note_fallback(&e);
             ran = Strategy::ReadWrite;
             job.run(Strategy::ReadWrite, dst_kind, &body_options)?;
         }
         Err(e) => return Err(e),
     }
-    if job.would_block {
+    if job.calls.would_block {
         return Ok(ran);
     }
     if job.bytes == before && held && parts.trailer.is_done() {
         // Nothing followed what MSG_MORE held back (the file ended there): send it now.
         let dst = job.dst;
-        job.call(Call::Write, Side::Target, || sys::push_held_segment(dst))?;
+        job.calls
+            .call(Call::Write, Side::Target, || sys::push_held_segment(dst))?;
     }
     parts.write_all(job, Piece::Trailer, false)?;
     Ok(ran)
@@ -369,7 +361,8 @@ fn gather_chunks(
         let n = if want == 0 {
             0
         } else {
-            job.call(Call::Pread, Side::Source, || buf.pread(src, want, offset))?
+            job.calls
+                .call(Call::Pread, Side::Source, || buf.pread(src, want, offset))?
         };
         // A short read of a file is its end.
         let last = n < want || job.remaining() == n as u64;
@@ -384,7 +377,9 @@ fn gather_chunks(
                 parts.trailer.fill(&mut iov);
             }
             let (dst, socket) = (job.dst, job.dst_socket);
-            let wrote = job.write_call(Call::Write, || sys::gather(dst, &iov, socket, more));
+            let wrote = job
+                .calls
+                .write_call(Call::Write, || sys::gather(dst, &iov, socket, more));
             drop(iov);
             match wrote? {
                 Wrote::WouldBlock => return Ok(false),
@@ -431,7 +426,7 @@ impl Parts<'_, '_> {
             bytes: self.written + job.bytes,
             body: job.bytes,
             strategy,
-            syscalls: job.syscalls,
+            syscalls: job.calls.count,
         }
     }
 
@@ -453,7 +448,9 @@ impl Parts<'_, '_> {
             }
             let mut iov = Iov::new();
             cursor.fill(&mut iov);
-            let wrote = job.write_call(Call::Write, || sys::gather(dst, &iov, socket, more));
+            let wrote = job
+                .calls
+                .write_call(Call::Write, || sys::gather(dst, &iov, socket, more));
             drop(iov);
             match wrote? {
                 Wrote::WouldBlock => return Ok(false),
@@ -556,7 +553,7 @@ mod tests {
         let _peer = listener.accept().unwrap();
         socket.set_nodelay(true).unwrap();
         let header = [IoSlice::new(b"HTTP/1.1 200 OK\r\n\r\n")];
-        let mut options = Options::default().target_is(TargetKind::Socket);
+        let mut options = Options::default().target_is(crate::TargetKind::Socket);
         options.source_checked = true; // as the Java face: the header goes before the first read
         let sent = send_file_with(
             socket.as_fd(),
