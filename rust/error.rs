@@ -1,5 +1,6 @@
-//! The one error type of the core. Each face maps it in exactly one place: the C face to an errno
-//! ([`Error::errno`]), the Java face to the exception class the JDK would throw.
+//! The one error type of the core. Its errno is decided in one place, [`Error::errno`], which the
+//! C face returns; the Java face maps the error to the exception class the JDK would throw
+//! (`rust/jni/exceptions.rs`).
 
 use std::fmt;
 use std::io;
@@ -57,6 +58,25 @@ impl fmt::Display for Side {
     }
 }
 
+/// Why a descriptor cannot serve its side of a transfer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unusable {
+    /// A directory (`EISDIR`).
+    Directory,
+    /// A pipe or socket as the source: it cannot be read at a position (`ESPIPE`).
+    NotSeekable,
+}
+
+impl fmt::Display for Unusable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unusable::Directory => "a directory",
+            Unusable::NotSeekable => "not a file that can be read at a position (a pipe or socket)",
+        })
+    }
+}
+
 /// Why a transfer moved no bytes. (An error after some bytes moved is not reported: the call
 /// returns the partial count, and the condition shows again on the next call, as with `write(2)`.)
 #[derive(Debug, thiserror::Error)]
@@ -73,16 +93,14 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// The descriptor is of a kind this side cannot use (a pipe or directory as source, a
-    /// directory as target); `errno` is what the C face returns.
+    /// The descriptor is of a kind this side cannot use: a directory on either side, a pipe or
+    /// socket as the source.
     #[error("the {side} is {what}")]
     BadDescriptor {
         /// The descriptor at fault.
         side: Side,
-        /// What it is, for the message.
-        what: &'static str,
-        /// The errno the C face returns (`EISDIR`, `ESPIPE`).
-        errno: i32,
+        /// What it is.
+        what: Unusable,
     },
     /// The source is not open for reading, or the target not for writing.
     #[error("the {side} is not open for {}", if *side == Side::Source { "reading" } else { "writing" })]
@@ -117,17 +135,64 @@ impl Error {
         Error::Os { call, side, source }
     }
 
-    /// The positive errno value the C face returns for this error: the OS error itself, `EINVAL`
-    /// for [`Error::Unsupported`], `ENODATA` for [`Error::SourceEnded`], `EBADF` for
+    /// The positive errno value of this error, the one place it is decided (the C face returns
+    /// it): the OS error itself, `EISDIR` or `ESPIPE` for [`Error::BadDescriptor`], `EINVAL` for
+    /// [`Error::Unsupported`], `ENODATA` for [`Error::SourceEnded`], `EBADF` for
     /// [`Error::AccessMode`], `ECANCELED` for [`Error::Stopped`].
     pub fn errno(&self) -> i32 {
         match self {
             Error::Os { source, .. } => source.raw_os_error().unwrap_or(libc::EIO),
-            Error::BadDescriptor { errno, .. } => *errno,
+            Error::BadDescriptor {
+                what: Unusable::Directory,
+                ..
+            } => libc::EISDIR,
+            Error::BadDescriptor {
+                what: Unusable::NotSeekable,
+                ..
+            } => libc::ESPIPE,
             Error::AccessMode { .. } => libc::EBADF,
             Error::Stopped => libc::ECANCELED,
             Error::Unsupported { .. } => libc::EINVAL,
             Error::SourceEnded { .. } => libc::ENODATA,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_its_errno() {
+        let os = Error::os(
+            Call::Write,
+            Side::Target,
+            io::Error::from_raw_os_error(libc::EPIPE),
+        );
+        assert_eq!(os.errno(), libc::EPIPE);
+        let no_code = Error::os(Call::Write, Side::Target, io::ErrorKind::WriteZero.into());
+        assert_eq!(no_code.errno(), libc::EIO);
+        let dir = Error::BadDescriptor {
+            side: Side::Target,
+            what: Unusable::Directory,
+        };
+        assert_eq!(dir.errno(), libc::EISDIR);
+        assert_eq!(dir.to_string(), "the target is a directory");
+        let pipe = Error::BadDescriptor {
+            side: Side::Source,
+            what: Unusable::NotSeekable,
+        };
+        assert_eq!(pipe.errno(), libc::ESPIPE);
+        assert_eq!(
+            Error::AccessMode { side: Side::Source }.errno(),
+            libc::EBADF
+        );
+        assert_eq!(Error::Stopped.errno(), libc::ECANCELED);
+        let unsupported = Error::Unsupported {
+            strategy: Strategy::Mmap,
+            reason: "r",
+        };
+        assert_eq!(unsupported.errno(), libc::EINVAL);
+        assert_eq!(Error::SourceEnded { offset: 3 }.errno(), libc::ENODATA);
     }
 }

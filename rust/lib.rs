@@ -38,7 +38,7 @@ mod sys;
 mod transfer;
 mod wake;
 
-pub use error::{Call, Error, Side};
+pub use error::{Call, Error, Side, Unusable};
 pub use send_file::{send_file, send_file_with, Sent, HOLD_HEADER_MAX, SMALL_BODY};
 pub use strategy::Strategy;
 pub use transfer::{

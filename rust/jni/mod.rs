@@ -79,6 +79,7 @@ fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
         "java/nio/channels/spi/AbstractInterruptibleChannel"
     ))?;
     let native = env.find_class(jni_str!("dev/zerocopy/Native"))?;
+    check_shared_constants(env, &native)?;
     let buffer = env.find_class(jni_str!("java/nio/Buffer"))?;
     let byte_buffer = env.find_class(jni_str!("java/nio/ByteBuffer"))?;
     Ok(Ids {
@@ -99,7 +100,24 @@ fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
     })
 }
 
-/// Caches the IDs; the library does not load (UnsatisfiedLinkError) if any is missing.
+/// Fails unless `dev.zerocopy.Native` has the constants this library was built with.
+fn check_shared_constants(env: &mut Env, native: &JClass) -> jni::errors::Result<()> {
+    let mismatch = || jni::errors::Error::JniCall(jni::errors::JniError::Unknown);
+    for (name, value) in SHARED_INTS {
+        let name = jni::strings::JNIString::from(name);
+        if env.get_static_field(native, &name, jni_sig!("I"))?.i()? != value {
+            return Err(mismatch());
+        }
+    }
+    let interrupted = env.get_static_field(native, jni_str!("INTERRUPTED"), jni_sig!("J"))?;
+    if interrupted.j()? != INTERRUPTED {
+        return Err(mismatch());
+    }
+    Ok(())
+}
+
+/// Caches the IDs; the library does not load (UnsatisfiedLinkError) if any is missing, or if
+/// the Java classes were built with other shared constants.
 #[no_mangle]
 pub extern "system" fn JNI_OnLoad(vm: *mut jni::sys::JavaVM, _reserved: *mut c_void) -> jint {
     let loaded = std::panic::catch_unwind(|| {
@@ -121,29 +139,39 @@ fn ids() -> Result<&'static Ids, Fault> {
     IDS.get().ok_or(Fault::NotInitialised)
 }
 
-/// The `FileDescriptor` of a channel (never replaced: the field is final) and the fd number it
-/// holds now (-1 once closed). `kind` is the index into [`Ids::channel_fd`] for the channel's
-/// class; a kind that does not match the object is IllegalArgumentException, never a wrong read.
+/// The kind code of a JDK channel, found here from its class (the classes cached at load, in
+/// [`Ids::channel_class`]): never an index the Java side chose. IllegalArgumentException for any
+/// other object.
+fn channel_kind(env: &mut Env, ids: &Ids, channel: &JObject) -> Result<usize, Fault> {
+    if channel.is_null() {
+        return Err(Fault::IllegalArgument);
+    }
+    for (kind, class) in ids.channel_class.iter().enumerate() {
+        if env.is_instance_of(channel, class)? {
+            return Ok(kind);
+        }
+    }
+    Err(Fault::IllegalArgument)
+}
+
+/// The `FileDescriptor` of a JDK channel (never replaced: the field is final), the fd number it
+/// holds now (-1 once closed), and the channel's kind code.
 fn channel_fd<'local>(
     env: &mut Env<'local>,
     ids: &Ids,
     channel: &JObject,
-    kind: jint,
-) -> Result<(JObject<'local>, RawFd), Fault> {
-    let index = usize::try_from(kind).map_err(|_| Fault::IllegalArgument)?;
-    let field = *ids.channel_fd.get(index).ok_or(Fault::IllegalArgument)?;
-    // The kind comes from Java: whatever it says, a field is read only from its own class.
-    if channel.is_null() || !env.is_instance_of(channel, &ids.channel_class[index])? {
-        return Err(Fault::IllegalArgument);
-    }
-    // SAFETY: `field` is the `FileDescriptor fd` field of the class `channel` was just checked to
-    // be an instance of, read with its declared type.
-    let descriptor = unsafe { env.get_field_unchecked(channel, field, JavaType::Object) }?.l()?;
-    if descriptor.is_null() {
-        return Ok((descriptor, -1));
-    }
-    let fd = descriptor_fd(env, ids, &descriptor)?;
-    Ok((descriptor, fd))
+) -> Result<(JObject<'local>, RawFd, jint), Fault> {
+    let kind = channel_kind(env, ids, channel)?;
+    // SAFETY: the `FileDescriptor fd` field of the class `channel` was just found to be an
+    // instance of, read with its declared type.
+    let descriptor =
+        unsafe { env.get_field_unchecked(channel, ids.channel_fd[kind], JavaType::Object) }?.l()?;
+    let fd = if descriptor.is_null() {
+        -1
+    } else {
+        descriptor_fd(env, ids, &descriptor)?
+    };
+    Ok((descriptor, fd, kind as jint))
 }
 
 fn descriptor_fd(env: &mut Env, ids: &Ids, descriptor: &JObject) -> Result<RawFd, Fault> {
@@ -159,29 +187,30 @@ fn descriptor_fd(env: &mut Env, ids: &Ids, descriptor: &JObject) -> Result<RawFd
     Ok(fd)
 }
 
-/// A private duplicate of the channel's descriptor (see the module docs for why it is safe).
-fn pin(
-    env: &mut Env,
-    ids: &Ids,
-    channel: &JObject,
-    kind: jint,
-    side: Side,
-) -> Result<OwnedFd, Fault> {
-    let (descriptor, fd) = channel_fd(env, ids, channel, kind)?;
+/// A private duplicate of a JDK channel's descriptor (see the module docs for why it is safe),
+/// and the channel's kind code; a source must be a FileChannel.
+fn pin(env: &mut Env, ids: &Ids, channel: &JObject, side: Side) -> Result<(OwnedFd, jint), Fault> {
+    let (descriptor, fd, kind) = channel_fd(env, ids, channel)?;
+    if side == Side::Source && kind != FILE {
+        return Err(Fault::IllegalArgument);
+    }
     if fd < 0 {
         return Err(Fault::AsyncClosed);
     }
-    // SAFETY: `fd` is non-negative. If another thread closed it meanwhile, dup fails with EBADF
-    // and nothing else happens; if the number was reused, the second read below rejects the dup.
-    let dup = unsafe { BorrowedFd::borrow_raw(fd) }
-        .try_clone_to_owned()
-        .map_err(|e| match e.raw_os_error() {
+    // SAFETY: `fd` is non-negative. If another thread closed it meanwhile, the duplication fails
+    // with EBADF and nothing else happens; if the number was reused, the second read below
+    // rejects the duplicate.
+    let dup = crate::sys::duplicate(unsafe { BorrowedFd::borrow_raw(fd) }, 0).map_err(|e| {
+        match e.raw_os_error() {
             Some(libc::EBADF) => Fault::AsyncClosed,
-            // EMFILE/ENFILE: no descriptor to spare, an IOException("Too many open files").
+            // EMFILE/ENFILE: no descriptor to spare. Unlike the C face, the Java face cannot go
+            // on with the number alone (any thread may close a Java channel), so it throws
+            // IOException("Too many open files").
             _ => Fault::Core(Error::os(Call::Dup, side, e)),
-        })?;
+        }
+    })?;
     // SAFETY: `channel_closed` is `boolean closed` of AbstractInterruptibleChannel, a superclass
-    // of every channel class the Java side passes, read as a boolean.
+    // of every JDK channel class `channel_kind` accepts, read as a boolean.
     let closed = unsafe {
         env.get_field_unchecked(
             channel,
@@ -193,7 +222,7 @@ fn pin(
     if closed || descriptor_fd(env, ids, &descriptor)? != fd {
         return Err(Fault::AsyncClosed);
     }
-    Ok(dup)
+    Ok((dup, kind))
 }
 
 /// Why the Java-side checkpoint stopped a transfer.
@@ -219,8 +248,8 @@ fn ask_checkpoint(env: &mut Env, ids: &Ids, src: &JObject, dst: &JObject) -> Opt
     }
     .and_then(|v| v.i());
     match answer {
-        Ok(0) => None,
-        Ok(1) => Some(Stop::Interrupted),
+        Ok(GO_ON) => None,
+        Ok(STOP_INTERRUPTED) => Some(Stop::Interrupted),
         Ok(_) => Some(Stop::Closed),
         Err(_) => Some(Stop::Failed),
     }
@@ -230,6 +259,22 @@ fn ask_checkpoint(env: &mut Env, ids: &Ids, src: &JObject, dst: &JObject) -> Opt
 const FILE: jint = 0;
 const SOCKET: jint = 1;
 const PIPE_SINK: jint = 2;
+
+/// `Native.checkpoint`'s answers.
+const GO_ON: jint = 0;
+const STOP_INTERRUPTED: jint = 1;
+const STOP_CLOSED: jint = 2;
+
+/// The `static final` fields of `dev.zerocopy.Native` that must equal these constants: checked
+/// in `JNI_OnLoad`, which refuses to load the library if any differs.
+const SHARED_INTS: [(&str, jint); 6] = [
+    ("FILE", FILE),
+    ("SOCKET", SOCKET),
+    ("PIPE_SINK", PIPE_SINK),
+    ("GO_ON", GO_ON),
+    ("STOP_INTERRUPTED", STOP_INTERRUPTED),
+    ("STOP_CLOSED", STOP_CLOSED),
+];
 
 /// `transfer0`'s result when the thread was interrupted: the Java side closes both channels and
 /// throws ClosedByInterruptException, as JDK 25 does.
@@ -253,13 +298,12 @@ fn transfer(
     position: jlong,
     count: jlong,
     dst: &JObject,
-    dst_kind: jint,
     strategy: jint,
     report: &JLongArray,
 ) -> Result<jlong, Fault> {
     let ids = ids()?;
-    let src_fd = pin(env, ids, src, FILE, Side::Source)?;
-    let dst_fd = pin(env, ids, dst, dst_kind, Side::Target)?;
+    let (src_fd, _) = pin(env, ids, src, Side::Source)?;
+    let (dst_fd, dst_kind) = pin(env, ids, dst, Side::Target)?;
     let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
         // The JDK checks the channels' modes before the arguments.
         check_access(src_fd.as_fd(), dst_fd.as_fd())?;
@@ -449,7 +493,8 @@ fn registered(
 }
 
 /// `static native long transfer0(FileChannel src, long position, long count, Object dst,
-/// int dstKind, int strategy, long[] report)`: the bytes moved, or -2 when interrupted.
+/// int strategy, long[] report)`: the bytes moved, or -2 when interrupted. The channels' kinds
+/// are found here, from their classes.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_zerocopy_Native_transfer0<'local>(
@@ -459,19 +504,14 @@ pub extern "system" fn Java_dev_zerocopy_Native_transfer0<'local>(
     position: jlong,
     count: jlong,
     dst: JObject<'local>,
-    dst_kind: jint,
     strategy: jint,
     report: JLongArray<'local>,
 ) -> jlong {
-    env.with_env(|env| {
-        transfer(
-            env, &src, position, count, &dst, dst_kind, strategy, &report,
-        )
-    })
-    .resolve::<ThrowJdkException>()
+    env.with_env(|env| transfer(env, &src, position, count, &dst, strategy, &report))
+        .resolve::<ThrowJdkException>()
 }
 
-/// `static native void checkAccess0(FileChannel src, Object dst, int dstKind)`: throws
+/// `static native void checkAccess0(FileChannel src, Object dst)`: throws
 /// NonReadableChannelException or NonWritableChannelException as the JDK would.
 #[no_mangle]
 pub extern "system" fn Java_dev_zerocopy_Native_checkAccess0<'local>(
@@ -479,12 +519,11 @@ pub extern "system" fn Java_dev_zerocopy_Native_checkAccess0<'local>(
     _class: JClass<'local>,
     src: JObject<'local>,
     dst: JObject<'local>,
-    dst_kind: jint,
 ) {
     env.with_env(|env| -> Result<(), Fault> {
         let ids = ids()?;
-        let src_fd = pin(env, ids, &src, FILE, Side::Source)?;
-        let dst_fd = pin(env, ids, &dst, dst_kind, Side::Target)?;
+        let (src_fd, _) = pin(env, ids, &src, Side::Source)?;
+        let (dst_fd, _) = pin(env, ids, &dst, Side::Target)?;
         check_access(src_fd.as_fd(), dst_fd.as_fd())?;
         Ok(())
     })
@@ -531,6 +570,23 @@ pub extern "system" fn Java_dev_zerocopy_Native_transferRegistered0<'local>(
             buffers::Raw::from_raw(raw).set_long_region(report, &entries)
         })
     })
+}
+
+/// `static native String strategyName0(int code)`: the name of the strategy with this code in
+/// this library (`Strategy.code()` in Java must give the same name), or null.
+#[no_mangle]
+pub extern "system" fn Java_dev_zerocopy_Native_strategyName0<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    code: jint,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>, Fault> {
+        match Strategy::from_code(code) {
+            Some(s) => Ok(env.new_string(s.name())?.into()),
+            None => Ok(JObject::null()),
+        }
+    })
+    .resolve::<ThrowJdkException>()
 }
 
 /// `static native Object trustedLookup0()`: the JDK's full-privilege

@@ -15,7 +15,7 @@ use super::buffers::{Buffers, Raw, Slices};
 use super::exceptions::{Fault, ThrowJdkException};
 use super::{
     ask_checkpoint, checkpoint_from_raw, ids, java_options, on_raw_env, outcome, pin, registered,
-    target_kind, Guard, Stop, FILE, INTERRUPTED,
+    target_kind, Guard, Stop, INTERRUPTED,
 };
 use crate::{send_file_with, Sent, Side, Strategy, TargetKind};
 
@@ -83,6 +83,7 @@ impl Staging<'_> {
 }
 
 /// The arguments every call has, checked.
+#[derive(Clone, Copy)]
 struct Request {
     position: u64,
     count: u64,
@@ -179,7 +180,6 @@ pub extern "system" fn Java_dev_zerocopy_Native_sendFile0<'local>(
                     on_duplicates(
                         env,
                         &request?,
-                        target_kind_code,
                         (header_len >= 0).then_some(&staged),
                         arrays,
                         objects,
@@ -238,17 +238,21 @@ fn with_arrays(
 fn on_duplicates(
     env: &mut Env,
     request: &Request,
-    target_kind_code: jint,
     staged: Option<&Staging>,
     arrays: (&JObjectArray, &JObjectArray),
     (file, target): (&JObject, &JObject),
 ) -> Result<Option<Sent>, Fault> {
     let ids = ids()?;
-    let pinned = (
-        pin(env, ids, file, FILE, Side::Source)?,
-        pin(env, ids, target, target_kind_code, Side::Target)?,
+    let ((file_fd, _), (target_fd, kind)) = (
+        pin(env, ids, file, Side::Source)?,
+        pin(env, ids, target, Side::Target)?,
     );
-    let fds = (pinned.0.as_fd(), pinned.1.as_fd());
+    let fds = (file_fd.as_fd(), target_fd.as_fd());
+    // The target's kind as its class says, not as the Java side claimed.
+    let request = &Request {
+        kind: target_kind(kind)?,
+        ..*request
+    };
     let Some(staged) = staged else {
         return with_arrays(env, request, fds, Guard::Duplicates, arrays, (file, target));
     };

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::calls::Calls;
 use super::job::Extent;
 use super::TargetKind;
-use crate::error::{Call, Error, Side};
+use crate::error::{Call, Error, Side, Unusable};
 use crate::sys::{self, FileKind, MAX_OFFSET};
 use crate::Strategy;
 
@@ -80,7 +80,7 @@ pub(crate) fn target_kind(
         .call(Call::Fstat, Side::Target, || sys::fstat(dst))?
         .kind
     {
-        FileKind::Directory => Err(bad(Side::Target, "a directory", libc::EISDIR)),
+        FileKind::Directory => Err(bad(Side::Target, Unusable::Directory)),
         kind => Ok(kind),
     }
 }
@@ -91,12 +91,10 @@ pub(crate) fn source_stat(calls: &mut Calls<'_>, src: BorrowedFd<'_>) -> Result<
     let stat = calls.call(Call::Fstat, Side::Source, || sys::fstat(src))?;
     match stat.kind {
         FileKind::Regular | FileKind::CharDevice | FileKind::BlockDevice => Ok(stat),
-        FileKind::Directory => Err(bad(Side::Source, "a directory", libc::EISDIR)),
-        FileKind::Socket | FileKind::Fifo | FileKind::Other => Err(bad(
-            Side::Source,
-            "not a file that can be read at a position (a pipe or socket)",
-            libc::ESPIPE,
-        )),
+        FileKind::Directory => Err(bad(Side::Source, Unusable::Directory)),
+        FileKind::Socket | FileKind::Fifo | FileKind::Other => {
+            Err(bad(Side::Source, Unusable::NotSeekable))
+        }
     }
 }
 
@@ -169,8 +167,8 @@ pub(crate) fn can_fall_back(e: &Error) -> bool {
 }
 
 /// A descriptor of a kind its side cannot use.
-pub(crate) fn bad(side: Side, what: &'static str, errno: i32) -> Error {
-    Error::BadDescriptor { side, what, errno }
+pub(crate) fn bad(side: Side, what: Unusable) -> Error {
+    Error::BadDescriptor { side, what }
 }
 
 #[cfg(test)]

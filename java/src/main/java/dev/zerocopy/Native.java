@@ -9,7 +9,12 @@ import java.nio.channels.FileChannel;
  * channel qualifies only when its class is exactly one of them.
  */
 final class Native {
-    /** Kind codes: indexes into the field IDs the JNI face caches. */
+    /*
+     * The constants below are shared with the native library, which reads them when it loads
+     * (JNI_OnLoad) and refuses to load if any differs from its own: a mismatch can never run.
+     */
+
+    /** Kind codes: the class a channel is, as the native side also finds it from the class. */
     static final int FILE = 0;
     static final int SOCKET = 1;
     static final int PIPE_SINK = 2;
@@ -61,15 +66,20 @@ final class Native {
         return null;
     }
 
+    /** What checkpoint answers. */
+    static final int GO_ON = 0;
+    static final int STOP_INTERRUPTED = 1;
+    static final int STOP_CLOSED = 2;
+
     /**
-     * Called by the native loop every few MiB: 0 to go on, 1 when the thread is interrupted, 2
-     * when a channel was closed.
+     * Called by the native loop every few MiB (and when a signal interrupted a call): GO_ON, or
+     * STOP_INTERRUPTED when the thread is interrupted, or STOP_CLOSED when a channel was closed.
      */
     static int checkpoint(Object src, Object dst) {
         if (Thread.currentThread().isInterrupted()) {
-            return 1;
+            return STOP_INTERRUPTED;
         }
-        return ((Channel) src).isOpen() && ((Channel) dst).isOpen() ? 0 : 2;
+        return ((Channel) src).isOpen() && ((Channel) dst).isOpen() ? GO_ON : STOP_CLOSED;
     }
 
     /**
@@ -77,8 +87,8 @@ final class Native {
      * INTERRUPTED. report, if not null, receives {strategy code, kernel calls}. Throws the JDK's exceptions for bad modes, negative
      * arguments, a channel closed meanwhile and OS errors.
      */
-    static native long transfer0(FileChannel src, long position, long count, Object dst, int dstKind,
-            int strategy, long[] report) throws java.io.IOException;
+    static native long transfer0(FileChannel src, long position, long count, Object dst, int strategy,
+            long[] report) throws java.io.IOException;
 
     /**
      * transfer0 on the channels' descriptor numbers, which the caller keeps valid by its
@@ -101,9 +111,12 @@ final class Native {
             java.nio.ByteBuffer[] header, java.nio.ByteBuffer[] trailer, FileChannel file, Object target)
             throws java.io.IOException;
 
+    /** The name of the strategy with this code in the native library, or null if it has none. */
+    static native String strategyName0(int code);
+
     /** The JDK's MethodHandles.Lookup.IMPL_LOOKUP (for JdkChannels), or null. */
     static native Object trustedLookup0();
 
     /** Throws NonReadableChannelException or NonWritableChannelException as the JDK would. */
-    static native void checkAccess0(FileChannel src, Object dst, int dstKind) throws java.io.IOException;
+    static native void checkAccess0(FileChannel src, Object dst) throws java.io.IOException;
 }

@@ -174,7 +174,7 @@ public final class ZeroCopy {
                     n = Native.INTERRUPTED;
                 }
             } else {
-                n = Native.transfer0(source, position, count, sink, kind, strategy.code(), calls);
+                n = Native.transfer0(source, position, count, sink, strategy.code(), calls);
             }
         } catch (ClosedChannelException e) {
             throw transferFailed(e, source, sink);
@@ -346,7 +346,7 @@ public final class ZeroCopy {
         int srcKind = Native.kind(src);
         int targetKind = Native.kind(target);
         if (!REGISTERS && Native.AVAILABLE && srcKind == Native.FILE && targetKind != Native.NONE) {
-            Native.checkAccess0(src, target, targetKind);
+            Native.checkAccess0(src, target);
         } else {
             if (REGISTERS && srcKind == Native.FILE) {
                 if (!JdkChannels.readable(src)) {
