@@ -31,6 +31,7 @@
 
 pub mod capi;
 mod error;
+#[cfg(feature = "jni")]
 mod jni;
 mod send_file;
 mod strategy;
