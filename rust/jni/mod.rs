@@ -15,8 +15,8 @@
 #![allow(unsafe_code)]
 
 mod buffers;
-mod exceptions;
 mod send_file;
+mod status;
 
 use std::ffi::c_void;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
@@ -30,7 +30,7 @@ use jni::{jni_sig, jni_str, Env, EnvUnowned, JavaVM};
 use crate::{
     check_access, transfer_to_with, Call, Error, Options, Side, Strategy, TargetKind, Transferred,
 };
-use exceptions::{Fault, ThrowJdkException};
+use status::{panicked, status, with_status, Fault, INTERRUPTED};
 
 /// Field and method IDs, looked up once in `JNI_OnLoad`. The classes are the JDK's own (never
 /// unloaded) and `dev.zerocopy.Native`, kept alive by a global reference.
@@ -105,13 +105,9 @@ fn check_shared_constants(env: &mut Env, native: &JClass) -> jni::errors::Result
     let mismatch = || jni::errors::Error::JniCall(jni::errors::JniError::Unknown);
     for (name, value) in SHARED_INTS {
         let name = jni::strings::JNIString::from(name);
-        if env.get_static_field(native, &name, jni_sig!("I"))?.i()? != value {
+        if jlong::from(env.get_static_field(native, &name, jni_sig!("I"))?.i()?) != value {
             return Err(mismatch());
         }
-    }
-    let interrupted = env.get_static_field(native, jni_str!("INTERRUPTED"), jni_sig!("J"))?;
-    if interrupted.j()? != INTERRUPTED {
-        return Err(mismatch());
     }
     Ok(())
 }
@@ -267,18 +263,22 @@ const STOP_CLOSED: jint = 2;
 
 /// The `static final` fields of `dev.zerocopy.Native` that must equal these constants: checked
 /// in `JNI_OnLoad`, which refuses to load the library if any differs.
-const SHARED_INTS: [(&str, jint); 6] = [
-    ("FILE", FILE),
-    ("SOCKET", SOCKET),
-    ("PIPE_SINK", PIPE_SINK),
-    ("GO_ON", GO_ON),
-    ("STOP_INTERRUPTED", STOP_INTERRUPTED),
-    ("STOP_CLOSED", STOP_CLOSED),
+const SHARED_INTS: [(&str, jlong); 14] = [
+    ("FILE", FILE as jlong),
+    ("SOCKET", SOCKET as jlong),
+    ("PIPE_SINK", PIPE_SINK as jlong),
+    ("GO_ON", GO_ON as jlong),
+    ("STOP_INTERRUPTED", STOP_INTERRUPTED as jlong),
+    ("STOP_CLOSED", STOP_CLOSED as jlong),
+    ("INTERRUPTED", status::INTERRUPTED),
+    ("ASYNC_CLOSED", status::ASYNC_CLOSED),
+    ("ILLEGAL_ARGUMENT", status::ILLEGAL_ARGUMENT),
+    ("NOT_READABLE", status::NOT_READABLE),
+    ("NOT_WRITABLE", status::NOT_WRITABLE),
+    ("UNSUPPORTED", status::UNSUPPORTED),
+    ("IO_ERROR", status::IO_ERROR),
+    ("INTERNAL_ERROR", status::INTERNAL_ERROR),
 ];
-
-/// `transfer0`'s result when the thread was interrupted: the Java side closes both channels and
-/// throws ClosedByInterruptException, as JDK 25 does.
-const INTERRUPTED: jlong = -2;
 
 /// The descriptors a transfer runs on, and how they are kept from being closed under it.
 enum Guard {
@@ -429,8 +429,8 @@ fn run(
 }
 
 /// Runs the usual call of a native method on the raw environment the JVM passed, with no jni-rs
-/// `Env` (whose set-up and checks cost more than a small transfer's own work); a fault is thrown
-/// through jni-rs, and a panic becomes what jni-rs makes of one, never an unwind into the JVM.
+/// `Env` (whose set-up and checks cost more than a small transfer's own work): its count, or the
+/// status of its fault or panic (never an unwind into the JVM).
 fn on_raw_env(
     env: &mut EnvUnowned,
     body: impl FnOnce(*mut jni::sys::JNIEnv) -> Result<jlong, Fault>,
@@ -438,12 +438,8 @@ fn on_raw_env(
     let raw = env.as_raw();
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(raw))) {
         Ok(Ok(n)) => n,
-        Ok(Err(fault)) => env
-            .with_env(|_| Err::<jlong, Fault>(fault))
-            .resolve::<ThrowJdkException>(),
-        Err(panic) => env
-            .with_env(|_| -> Result<jlong, Fault> { std::panic::resume_unwind(panic) })
-            .resolve::<ThrowJdkException>(),
+        Ok(Err(fault)) => status(fault),
+        Err(payload) => panicked(payload),
     }
 }
 
@@ -507,27 +503,51 @@ pub extern "system" fn Java_dev_zerocopy_Native_transfer0<'local>(
     strategy: jint,
     report: JLongArray<'local>,
 ) -> jlong {
-    env.with_env(|env| transfer(env, &src, position, count, &dst, strategy, &report))
-        .resolve::<ThrowJdkException>()
+    with_status(&mut env, |env| {
+        transfer(env, &src, position, count, &dst, strategy, &report)
+    })
 }
 
-/// `static native void checkAccess0(FileChannel src, Object dst)`: throws
-/// NonReadableChannelException or NonWritableChannelException as the JDK would.
+/// `static native long checkAccess0(FileChannel src, Object dst)`: 0, or the status of a source
+/// not open for reading (NOT_READABLE) or a target not open for writing (NOT_WRITABLE).
 #[no_mangle]
 pub extern "system" fn Java_dev_zerocopy_Native_checkAccess0<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
     src: JObject<'local>,
     dst: JObject<'local>,
-) {
-    env.with_env(|env| -> Result<(), Fault> {
+) -> jlong {
+    with_status(&mut env, |env| {
         let ids = ids()?;
         let (src_fd, _) = pin(env, ids, &src, Side::Source)?;
         let (dst_fd, _) = pin(env, ids, &dst, Side::Target)?;
         check_access(src_fd.as_fd(), dst_fd.as_fd())?;
-        Ok(())
+        Ok(0)
     })
-    .resolve::<ThrowJdkException>()
+}
+
+/// `static native String lastErrorText0()`: the text of this thread's last IO_ERROR,
+/// UNSUPPORTED or INTERNAL_ERROR status ("Broken pipe"); null if it cannot be made.
+#[no_mangle]
+pub extern "system" fn Java_dev_zerocopy_Native_lastErrorText0<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> JObject<'local> {
+    object_or_null(&mut env, |env| {
+        Ok(env.new_string(status::last_error_text())?.into())
+    })
+}
+
+/// Runs a native method that returns an object: the object, or null if it fails (the callers
+/// treat null as "not available").
+fn object_or_null<'local>(
+    env: &mut EnvUnowned<'local>,
+    body: impl FnOnce(&mut Env<'local>) -> Result<JObject<'local>, Fault>,
+) -> JObject<'local> {
+    match env.with_env(body).into_outcome() {
+        jni::Outcome::Ok(object) => object,
+        _ => JObject::null(),
+    }
 }
 
 /// `static native long transferRegistered0(int srcFd, long position, long count, int dstFd,
@@ -580,13 +600,10 @@ pub extern "system" fn Java_dev_zerocopy_Native_strategyName0<'local>(
     _class: JClass<'local>,
     code: jint,
 ) -> JObject<'local> {
-    env.with_env(|env| -> Result<JObject<'local>, Fault> {
-        match Strategy::from_code(code) {
-            Some(s) => Ok(env.new_string(s.name())?.into()),
-            None => Ok(JObject::null()),
-        }
+    object_or_null(&mut env, |env| match Strategy::from_code(code) {
+        Some(s) => Ok(env.new_string(s.name())?.into()),
+        None => Ok(JObject::null()),
     })
-    .resolve::<ThrowJdkException>()
 }
 
 /// `static native Object trustedLookup0()`: the JDK's full-privilege
@@ -598,7 +615,7 @@ pub extern "system" fn Java_dev_zerocopy_Native_trustedLookup0<'local>(
     mut env: EnvUnowned<'local>,
     _class: JClass<'local>,
 ) -> JObject<'local> {
-    env.with_env(|env| -> Result<JObject<'local>, Fault> {
+    object_or_null(&mut env, |env| {
         let lookup = env.find_class(jni_str!("java/lang/invoke/MethodHandles$Lookup"))?;
         let value = env.get_static_field(
             &lookup,
@@ -614,5 +631,4 @@ pub extern "system" fn Java_dev_zerocopy_Native_trustedLookup0<'local>(
             Err(e) => Err(e.into()),
         }
     })
-    .resolve::<ThrowJdkException>()
 }

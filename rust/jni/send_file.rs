@@ -12,10 +12,10 @@ use jni::sys::{jboolean, jint, jlong, jobject};
 use jni::{Env, EnvUnowned};
 
 use super::buffers::{Buffers, Raw, Slices};
-use super::exceptions::{Fault, ThrowJdkException};
+use super::status::{with_status, Fault, INTERRUPTED};
 use super::{
     ask_checkpoint, checkpoint_from_raw, ids, java_options, on_raw_env, outcome, pin, registered,
-    target_kind, Guard, Stop, INTERRUPTED,
+    target_kind, Guard, Stop,
 };
 use crate::{send_file_with, Sent, Side, Strategy, TargetKind};
 
@@ -163,31 +163,29 @@ pub extern "system" fn Java_dev_zerocopy_Native_sendFile0<'local>(
     let raw = env.as_raw();
     let request = Request::new(position, count, target_kind_code, strategy);
     if !registered_fds || header_len < 0 {
-        return env
-            .with_env(|env| {
-                let arrays = (&header, &trailer);
-                let objects = (&file, &target);
-                let staged = Staging::new(
-                    &Raw::from_raw(raw),
-                    staging.as_raw(),
-                    header_len,
-                    trailer_len,
-                )?;
-                let sent = if registered_fds {
-                    let fds = registered(file_fd, target_fd)?;
-                    with_arrays(env, &request?, fds, Guard::Registered, arrays, objects)?
-                } else {
-                    on_duplicates(
-                        env,
-                        &request?,
-                        (header_len >= 0).then_some(&staged),
-                        arrays,
-                        objects,
-                    )?
-                };
-                Ok(finish(&staged, sent))
-            })
-            .resolve::<ThrowJdkException>();
+        return with_status(&mut env, |env| {
+            let arrays = (&header, &trailer);
+            let objects = (&file, &target);
+            let staged = Staging::new(
+                &Raw::from_raw(raw),
+                staging.as_raw(),
+                header_len,
+                trailer_len,
+            )?;
+            let sent = if registered_fds {
+                let fds = registered(file_fd, target_fd)?;
+                with_arrays(env, &request?, fds, Guard::Registered, arrays, objects)?
+            } else {
+                on_duplicates(
+                    env,
+                    &request?,
+                    (header_len >= 0).then_some(&staged),
+                    arrays,
+                    objects,
+                )?
+            };
+            Ok(finish(&staged, sent))
+        });
     }
     let (file, target, staging) = (file.as_raw(), target.as_raw(), staging.as_raw());
     on_raw_env(&mut env, |raw| {

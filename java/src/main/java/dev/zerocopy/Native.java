@@ -20,8 +20,21 @@ final class Native {
     static final int PIPE_SINK = 2;
     static final int NONE = -1;
 
-    /** What transfer0 returns when the thread was interrupted. */
-    static final long INTERRUPTED = -2;
+    /**
+     * The statuses a native transfer returns instead of a count (Outcome turns each into the
+     * JDK's exception): the thread was interrupted (both channels are then closed); a channel was
+     * closed by another thread; an illegal argument; a source not open for reading; a target not
+     * open for writing; a strategy that cannot apply; an I/O error; an internal error. The text
+     * of the last three comes from lastErrorText0.
+     */
+    static final int INTERRUPTED = -2;
+    static final int ASYNC_CLOSED = -3;
+    static final int ILLEGAL_ARGUMENT = -4;
+    static final int NOT_READABLE = -5;
+    static final int NOT_WRITABLE = -6;
+    static final int UNSUPPORTED = -7;
+    static final int IO_ERROR = -8;
+    static final int INTERNAL_ERROR = -9;
 
     static final boolean AVAILABLE = NativeLoader.LOAD_ERROR == null;
 
@@ -82,13 +95,18 @@ final class Native {
         return ((Channel) src).isOpen() && ((Channel) dst).isOpen() ? GO_ON : STOP_CLOSED;
     }
 
+    /*
+     * The natives throw nothing of their own: each returns a count or one of the statuses above
+     * (a Java exception thrown by a callback, or an OutOfMemoryError, still propagates).
+     */
+
     /**
-     * Transfers with the core on private duplicates of the descriptors; the bytes moved, or
-     * INTERRUPTED. report, if not null, receives {strategy code, kernel calls}. Throws the JDK's exceptions for bad modes, negative
-     * arguments, a channel closed meanwhile and OS errors.
+     * Transfers with the core on private duplicates of the descriptors: the bytes moved, or a
+     * status (a wrong mode, a negative argument, a channel closed meanwhile, an OS error, an
+     * interrupt). report, if not null, receives {strategy code, kernel calls}.
      */
     static native long transfer0(FileChannel src, long position, long count, Object dst, int strategy,
-            long[] report) throws java.io.IOException;
+            long[] report);
 
     /**
      * transfer0 on the channels' descriptor numbers, which the caller keeps valid by its
@@ -96,20 +114,19 @@ final class Native {
      * the modes checked.
      */
     static native long transferRegistered0(int srcFd, long position, long count, int dstFd, int dstKind,
-            int strategy, FileChannel src, Object dst, long[] report) throws java.io.IOException;
+            int strategy, FileChannel src, Object dst, long[] report);
 
     /**
      * ZeroCopy.sendFile: on the descriptor numbers when registered (the caller holds both
      * channels' close protocol, JdkChannels.transfer), else on private duplicates. The header and
      * trailer are headerLen and trailerLen bytes of staging after its 24 bytes of results, or
-     * (headerLen negative) what remains in the arrays. The bytes written in all, or INTERRUPTED;
+     * (headerLen negative) what remains in the arrays. The bytes written in all, or a status;
      * staging receives {strategy code, kernel calls, body bytes} as three native-order longs.
      * The modes and arguments were checked, and the buffers are not null.
      */
     static native long sendFile0(boolean registered, int fileFd, int targetFd, long position, long count,
             int targetKind, int strategy, java.nio.ByteBuffer staging, int headerLen, int trailerLen,
-            java.nio.ByteBuffer[] header, java.nio.ByteBuffer[] trailer, FileChannel file, Object target)
-            throws java.io.IOException;
+            java.nio.ByteBuffer[] header, java.nio.ByteBuffer[] trailer, FileChannel file, Object target);
 
     /** The name of the strategy with this code in the native library, or null if it has none. */
     static native String strategyName0(int code);
@@ -117,6 +134,9 @@ final class Native {
     /** The JDK's MethodHandles.Lookup.IMPL_LOOKUP (for JdkChannels), or null. */
     static native Object trustedLookup0();
 
-    /** Throws NonReadableChannelException or NonWritableChannelException as the JDK would. */
-    static native void checkAccess0(FileChannel src, Object dst) throws java.io.IOException;
+    /** 0, or NOT_READABLE or NOT_WRITABLE (from fcntl(2) on duplicates of the descriptors). */
+    static native long checkAccess0(FileChannel src, Object dst);
+
+    /** The text of this thread's last IO_ERROR, UNSUPPORTED or INTERNAL_ERROR status, or null. */
+    static native String lastErrorText0();
 }

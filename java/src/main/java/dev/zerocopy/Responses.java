@@ -3,7 +3,6 @@ package dev.zerocopy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -126,17 +125,8 @@ final class Responses {
             }
         } catch (ClosedChannelException e) {
             throw ZeroCopy.transferFailed(e, file, sink);
-        } catch (IOException e) {
-            if (!file.isOpen() || !sink.isOpen()) {
-                AsynchronousCloseException closed = new AsynchronousCloseException();
-                closed.addSuppressed(e);
-                throw closed;
-            }
-            throw e;
         }
-        if (n == Native.INTERRUPTED) {
-            throw ZeroCopy.closedByInterrupt(file, sink);
-        }
+        n = Outcome.of(n, file, sink);
         if (report != null) {
             ZeroCopy.report(report, n, Strategy.ofCode(staging.getLong(0)), staging.getLong(8), registers);
         }

@@ -178,18 +178,8 @@ public final class ZeroCopy {
             }
         } catch (ClosedChannelException e) {
             throw transferFailed(e, source, sink);
-        } catch (IOException e) {
-            if (!source.isOpen() || !sink.isOpen()) {
-                // Closed by another thread during the call: what JDK 25 reports then.
-                AsynchronousCloseException closed = new AsynchronousCloseException();
-                closed.addSuppressed(e);
-                throw closed;
-            }
-            throw e;
         }
-        if (n == Native.INTERRUPTED) {
-            throw closedByInterrupt(source, sink);
-        }
+        n = Outcome.of(n, source, sink);
         if (report != null) {
             report(report, n, Strategy.ofCode(calls[0]), calls[1], registers);
         }
@@ -346,7 +336,7 @@ public final class ZeroCopy {
         int srcKind = Native.kind(src);
         int targetKind = Native.kind(target);
         if (!REGISTERS && Native.AVAILABLE && srcKind == Native.FILE && targetKind != Native.NONE) {
-            Native.checkAccess0(src, target);
+            Outcome.of(Native.checkAccess0(src, target), src, target);
         } else {
             if (REGISTERS && srcKind == Native.FILE) {
                 if (!JdkChannels.readable(src)) {
