@@ -1,4 +1,4 @@
-//! The transferTo contract (README, "Semantics"), run over every strategy and every target kind.
+//! The transferTo contract (docs/design.md, "The contract"), run over every strategy and every target kind.
 
 mod common;
 

@@ -68,7 +68,7 @@ public final class ZeroCopy {
 
     private ZeroCopy() {}
 
-    /** Whether the native library loaded (see the README for where it is looked for). */
+    /** Whether the native library loaded (docs/java.md, "Loading", says where it is looked for). */
     public static boolean isNativeAvailable() {
         return Native.AVAILABLE;
     }
