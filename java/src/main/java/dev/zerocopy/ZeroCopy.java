@@ -118,20 +118,27 @@ public final class ZeroCopy {
         try {
             return route(source, position, count, sink, strategy, report);
         } catch (ClosedByInterruptException e) {
-            // JDK 25 closes both channels whatever call of its own the interrupt landed in (the
-            // size, a check); Strategy.JDK is the running JDK as it is. The channels behind a
-            // wrapper are closed now: the wrapper must say so too.
-            if (strategy != Strategy.JDK) {
-                closeInto(e, source);
-                closeInto(e, sink);
-            }
-            for (Channel c : new Channel[] {src, target}) {
-                if (c instanceof ZeroCopyFileChannel) {
-                    closeInto(e, c);
-                }
-            }
-            throw e;
+            throw closedAll(e, strategy, source, sink, src, target);
         }
+    }
+
+    /**
+     * An interrupt ends a call as in JDK 25, which closes both channels whatever call of its own
+     * the interrupt landed in (the size, a check); Strategy.JDK is the running JDK as it is. The
+     * channels behind a wrapper are closed now: the wrapper must say so too.
+     */
+    private static ClosedByInterruptException closedAll(ClosedByInterruptException e, Strategy strategy,
+            Channel source, Channel sink, Channel src, Channel target) {
+        if (strategy != Strategy.JDK) {
+            closeInto(e, source);
+            closeInto(e, sink);
+        }
+        for (Channel c : new Channel[] {src, target}) {
+            if (c instanceof ZeroCopyFileChannel) {
+                closeInto(e, c);
+            }
+        }
+        return e;
     }
 
     private static long route(FileChannel source, long position, long count, WritableByteChannel sink,
@@ -435,16 +442,7 @@ public final class ZeroCopy {
         try {
             return Responses.send(sink, header, source, position, count, trailer, strategy, report);
         } catch (ClosedByInterruptException e) {
-            if (strategy != Strategy.JDK) {
-                closeInto(e, source);
-                closeInto(e, sink);
-            }
-            for (Channel c : new Channel[] {file, target}) {
-                if (c instanceof ZeroCopyFileChannel) {
-                    closeInto(e, c);
-                }
-            }
-            throw e;
+            throw closedAll(e, strategy, source, sink, file, target);
         }
     }
 

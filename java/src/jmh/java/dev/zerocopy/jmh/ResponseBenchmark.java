@@ -4,17 +4,12 @@ import dev.zerocopy.Strategy;
 import dev.zerocopy.ZeroCopy;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -64,42 +59,18 @@ public class ResponseBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        if (!ZeroCopy.isNativeAvailable()) {
-            throw new IllegalStateException("the native library did not load");
-        }
         dir = Files.createTempDirectory("zerocopy-jmh");
-        Path path = dir.resolve("body");
-        byte[] data = new byte[size];
-        new Random(1).nextBytes(data);
-        Files.write(path, data);
-        file = FileChannel.open(path);
-        try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            socket = SocketChannel.open(server.getLocalAddress());
-            socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            peer = server.accept();
-        }
-        drainer = new Thread(this::drain, "response-drainer");
-        drainer.setDaemon(true);
-        drainer.start();
+        file = FileChannel.open(Fixtures.sourceIn(dir, "body", size));
+        SocketChannel[] pair = Fixtures.loopback();
+        socket = pair[0];
+        peer = pair[1];
+        drainer = Fixtures.drain(peer);
         byte[] head = new byte[HEADER_BYTES];
         Arrays.fill(head, (byte) 'h');
         header = ByteBuffer.wrap(head);
         body = ByteBuffer.allocate(size);
         headerOnly = new ByteBuffer[] {header};
         headerAndBody = new ByteBuffer[] {header, body};
-    }
-
-    /** Reads the peer's end until it ends (the sending end closed at tear-down), as a client would. */
-    private void drain() {
-        ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
-        try {
-            while (peer.read(b) >= 0) {
-                b.clear();
-            }
-        } catch (IOException ignored) {
-            // closed at tear-down
-        }
     }
 
     private long sendFile(Strategy strategy) throws IOException {

@@ -7,22 +7,16 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.Pipe;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -75,25 +69,15 @@ public class TransferBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        if (!ZeroCopy.isNativeAvailable()) {
-            throw new IllegalStateException("the native library did not load");
-        }
         dir = Files.createTempDirectory("zerocopy-jmh");
-        Path file = dir.resolve("source");
-        byte[] data = new byte[size];
-        new Random(1).nextBytes(data);
-        Files.write(file, data);
+        Path file = Fixtures.sourceIn(dir, "source", size);
         src = FileChannel.open(file);
         stream = new FileInputStream(file.toFile());
         switch (target) {
             case "socket":
-                try (ServerSocketChannel server = ServerSocketChannel.open()) {
-                    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                    SocketChannel s = SocketChannel.open(server.getLocalAddress());
-                    s.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    out = s;
-                    drain(server.accept());
-                }
+                SocketChannel[] pair = Fixtures.loopback();
+                out = pair[0];
+                drain(pair[1]);
                 break;
             case "pipe":
                 Pipe pipe = Pipe.open();
@@ -114,21 +98,9 @@ public class TransferBenchmark {
         strategy = path.equals("JDK") || path.equals("STREAM") ? null : Strategy.valueOf(path);
     }
 
-    /** A thread reads {@code in} until it ends (the sending end closed at tear-down), as a peer would. */
     private void drain(ReadableByteChannel in) {
         peer = in;
-        drainer = new Thread(() -> {
-            ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
-            try {
-                while (in.read(b) >= 0) {
-                    b.clear();
-                }
-            } catch (IOException ignored) {
-                // closed at tear-down
-            }
-        });
-        drainer.setDaemon(true);
-        drainer.start();
+        drainer = Fixtures.drain(in);
     }
 
     @Benchmark
