@@ -1,6 +1,6 @@
 //! The one error type of the core. Its errno is decided in one place, [`Error::errno`], which the
-//! C face returns; the Java face maps the error to the exception class the JDK would throw
-//! (`rust/jni/exceptions.rs`).
+//! C face returns; the JNI face turns the error into a status (`rust/jni/status.rs`), which
+//! `dev.zerocopy.Outcome` turns into the exception class the JDK would throw.
 
 use std::fmt;
 use std::io;

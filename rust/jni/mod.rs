@@ -1,6 +1,7 @@
 //! The JNI face behind `dev.zerocopy.Native`: descriptor extraction from JDK channel objects,
 //! argument conversion, and the funnel every native method goes through. No transfer logic: the
-//! core does the transfer, `exceptions.rs` maps its errors to the JDK's exception classes.
+//! core does the transfer; `status.rs` says how a call ended, as a count or a status that
+//! `dev.zerocopy.Outcome` turns into the JDK's exception.
 //! Never reaches the C header (cbindgen reads only rust/capi/mod.rs).
 //!
 //! **No I/O on a reused descriptor.** A Java channel closed by another thread frees its fd
