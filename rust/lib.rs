@@ -44,6 +44,6 @@ pub use send_file::{send_file, send_file_with, Sent, HOLD_HEADER_MAX, SMALL_BODY
 pub use strategy::Strategy;
 pub use transfer::{
     check_access, transfer_to, transfer_to_with, Options, TargetKind, Transferred,
-    CHECKPOINT_BYTES, MMAP_WINDOW, READ_WRITE_BUFFER,
+    CHECKPOINT_BYTES, MMAP_WINDOW, PIPE_CHUNK, READ_WRITE_BUFFER,
 };
 pub use wake::WAKE_INTERVAL;

@@ -520,3 +520,25 @@ fn check_access_names_the_side() {
     assert!(matches!(e, Error::AccessMode { side: Side::Target }), "{e}");
     assert_eq!(e.errno(), libc::EBADF);
 }
+
+/// sendfile to a pipe goes in calls of at most PIPE_CHUNK bytes (the reader stays busy while the
+/// next call is made): every byte arrives, in as many calls as the chunks need.
+#[test]
+fn sendfile_to_a_pipe_goes_in_chunks() {
+    let size = 1 << 20;
+    let src = common::Source::new(size);
+    for strategy in [Strategy::Auto, Strategy::Sendfile] {
+        let target = common::Target::new(common::Kind::Pipe);
+        let done = transfer_to(src.fd(), 0, size as u64, target.fd(), strategy).unwrap();
+        assert_eq!(
+            (done.bytes, done.strategy),
+            (size as u64, Strategy::Sendfile)
+        );
+        assert!(
+            done.syscalls >= (size / zerocopy_nio::PIPE_CHUNK) as u64,
+            "{strategy}: {} calls",
+            done.syscalls
+        );
+        assert_eq!(target.finish(done.bytes), src.data);
+    }
+}

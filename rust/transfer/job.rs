@@ -27,6 +27,7 @@ pub(crate) struct Job<'fd, 'cp> {
     pub(crate) count: u64,
     pub(crate) size_known: bool,
     pub(crate) dst_socket: bool,
+    pub(crate) dst_pipe: bool,
     pub(crate) calls: Calls<'cp>,
     /// Bytes moved so far.
     pub(crate) bytes: u64,
@@ -51,6 +52,7 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
             count: extent.count,
             size_known: extent.size_known,
             dst_socket: dst_kind == FileKind::Socket,
+            dst_pipe: dst_kind == FileKind::Fifo,
             calls,
             bytes: 0,
             checked_at: 0,

@@ -3,6 +3,7 @@
 
 use super::calls::Wrote;
 use super::job::Job;
+use super::PIPE_CHUNK;
 use crate::error::{Call, Error};
 use crate::sys;
 
@@ -11,7 +12,10 @@ impl Job<'_, '_> {
         let (src, dst) = (self.src, self.dst);
         while self.bytes < self.count {
             self.checkpoint()?;
-            let want = self.remaining().min(self.max_call()) as usize;
+            let mut want = self.remaining().min(self.max_call()) as usize;
+            if self.dst_pipe {
+                want = want.min(PIPE_CHUNK);
+            }
             let mut offset = self.offset();
             // sendfile reads the source and writes the target in one call; its errors are
             // reported against the target, where they nearly always come from.
