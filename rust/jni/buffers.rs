@@ -186,6 +186,9 @@ impl Raw {
 
     /// A direct buffer's address and capacity; `None` for a heap buffer.
     pub(super) fn direct(&self, buffer: jobject) -> Option<(*const u8, i64)> {
+        if buffer.is_null() {
+            return None; // HotSpot's GetDirectBufferAddress would read a field of null
+        }
         // SAFETY: see the impl. NULL for a buffer that is not direct.
         let address = unsafe { ((*self.table).v1_4.GetDirectBufferAddress)(self.env, buffer) };
         if address.is_null() {

@@ -31,7 +31,8 @@ struct Staging<'a> {
 }
 
 impl Staging<'_> {
-    /// The buffer's memory; `header_len < 0` says the header and trailer are in the arrays.
+    /// The buffer's memory; `header_len < 0` says the header and trailer are in the arrays. The
+    /// slices are for the native call that received `staging` only (its caller picks `'a`).
     fn new<'a>(
         raw: &Raw,
         staging: jobject,
