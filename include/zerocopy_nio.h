@@ -40,6 +40,12 @@ typedef struct zc_report {
 // pread(2) into a 256 KiB buffer and write(2)/send(2): the baseline.
 #define ZC_STRATEGY_READ_WRITE 3
 
+// copy_file_range(2), file to file: the kernel copies, or shares the blocks where the file system
+// can (XFS, Btrfs, NFS). `EINVAL` for a target that is not a file or is `O_APPEND` (where bytes
+// would move); where the kernel refuses it for these files before the first byte (`EXDEV`,
+// `EINVAL`, `ENOSYS`, `EOPNOTSUPP`) the transfer goes on by sendfile(2), or read/write.
+#define ZC_STRATEGY_COPY_FILE_RANGE 4
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -66,7 +72,8 @@ extern "C" {
 //   open for writing;
 // - `EINVAL`: `transferred` is NULL, `strategy` is not a `ZC_STRATEGY_*` value, or the
 //   strategy cannot apply (`ZC_STRATEGY_SENDFILE` to an `O_APPEND` file; `ZC_STRATEGY_MMAP`
-//   for a source with no size, such as a `/proc` file), where bytes would move;
+//   for a source with no size, such as a `/proc` file; `ZC_STRATEGY_COPY_FILE_RANGE` to
+//   anything but a file, or to an `O_APPEND` file), where bytes would move;
 // - `EISDIR`: a directory on either side; `ESPIPE`: a pipe or socket as the source;
 // - `ENODATA`: the source was truncated during the transfer before any byte moved;
 // - `EINTR`: a signal whose handler was installed without `SA_RESTART` interrupted a blocked
@@ -143,7 +150,8 @@ int zc_send_file(int sock_fd,
                  zc_strategy strategy,
                  uint64_t *sent);
 
-// The name of a strategy (`"AUTO"`, `"SENDFILE"`, `"MMAP"`, `"READ_WRITE"`), a static string;
+// The name of a strategy (`"AUTO"`, `"SENDFILE"`, `"MMAP"`, `"READ_WRITE"`,
+// `"COPY_FILE_RANGE"`), a static string;
 // NULL for a value that is no strategy.
 const char *zc_strategy_name(zc_strategy strategy);
 

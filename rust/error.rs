@@ -22,6 +22,8 @@ pub enum Call {
     Sendfile,
     /// `mmap(2)`
     Mmap,
+    /// `copy_file_range(2)`
+    CopyFileRange,
     /// `fcntl(F_DUPFD_CLOEXEC)`: the private duplicate of a caller's descriptor
     Dup,
 }
@@ -35,6 +37,7 @@ impl fmt::Display for Call {
             Call::Write => "write",
             Call::Sendfile => "sendfile",
             Call::Mmap => "mmap",
+            Call::CopyFileRange => "copy_file_range",
             Call::Dup => "dup",
         })
     }

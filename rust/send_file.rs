@@ -139,10 +139,19 @@ fn prepare(
         },
         size_known: false,
     };
-    if strategy == Strategy::Mmap || (strategy == Strategy::Sendfile && !options.source_checked) {
+    let writes_header_first = matches!(strategy, Strategy::Sendfile | Strategy::CopyFileRange);
+    if strategy == Strategy::Mmap || (writes_header_first && !options.source_checked) {
         extent = checked_source(calls, file, extent, strategy)?;
     }
-    if strategy == Strategy::Sendfile && dst_kind == FileKind::Regular {
+    if strategy == Strategy::CopyFileRange && dst_kind != FileKind::Regular {
+        return Err(Error::Unsupported {
+            strategy,
+            reason: "copy_file_range(2) copies between files, and the target is not a file",
+        });
+    }
+    if matches!(strategy, Strategy::Sendfile | Strategy::CopyFileRange)
+        && dst_kind == FileKind::Regular
+    {
         refuse_append(calls, dst, strategy)?;
     }
     Ok((extent, dst_kind))
@@ -209,7 +218,8 @@ fn respond(
     body_then_trailer(job, parts, planned, strategy, dst_kind, options)
 }
 
-/// sendfile(2) to an `O_APPEND` file is always `EINVAL`: refused before the header is written.
+/// sendfile(2) or copy_file_range(2) to an `O_APPEND` file always fails: refused before the header
+/// is written.
 fn refuse_append(
     calls: &mut Calls<'_>,
     dst: BorrowedFd<'_>,
@@ -296,18 +306,8 @@ fn body_then_trailer(
         source_checked: true,
     };
     let mut ran = planned;
-    match job.run(planned, dst_kind, &body_options) {
-        Ok(()) => {}
-        Err(e)
-            if job.bytes == before
-                && requested == Strategy::Auto
-                && transfer::can_fall_back(&e) =>
-        {
-            transfer::note_fallback(&e);
-            ran = Strategy::ReadWrite;
-            job.run(Strategy::ReadWrite, dst_kind, &body_options)?;
-        }
-        Err(e) => return Err(e),
+    while let Some(next) = job.run_rung(ran, requested, dst_kind, &body_options)? {
+        ran = next;
     }
     if job.calls.would_block {
         return Ok(ran);

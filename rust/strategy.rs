@@ -21,15 +21,21 @@ pub enum Strategy {
     /// `pread(2)` into a buffer of [`crate::READ_WRITE_BUFFER`] bytes, then `write(2)`/`send(2)`:
     /// the baseline every other path is measured against.
     ReadWrite,
+    /// `copy_file_range(2)`, file to file only: the kernel copies (and where the file system can,
+    /// shares the blocks: a reflink on XFS and Btrfs, a server-side copy on NFS). Where the kernel
+    /// refuses it for these files before the first byte (`EXDEV`, `EINVAL`, `ENOSYS`,
+    /// `EOPNOTSUPP`), the transfer goes on by sendfile, or read/write.
+    CopyFileRange,
 }
 
 impl Strategy {
     /// Every strategy, in code order.
-    pub const ALL: [Strategy; 4] = [
+    pub const ALL: [Strategy; 5] = [
         Strategy::Auto,
         Strategy::Sendfile,
         Strategy::Mmap,
         Strategy::ReadWrite,
+        Strategy::CopyFileRange,
     ];
 
     /// The stable numeric code (`ZC_STRATEGY_*` in C, the ordinal in Java).
@@ -39,6 +45,7 @@ impl Strategy {
             Strategy::Sendfile => 1,
             Strategy::Mmap => 2,
             Strategy::ReadWrite => 3,
+            Strategy::CopyFileRange => 4,
         }
     }
 
@@ -49,6 +56,7 @@ impl Strategy {
             1 => Some(Strategy::Sendfile),
             2 => Some(Strategy::Mmap),
             3 => Some(Strategy::ReadWrite),
+            4 => Some(Strategy::CopyFileRange),
             _ => None,
         }
     }
@@ -60,6 +68,7 @@ impl Strategy {
             Strategy::Sendfile => c"SENDFILE",
             Strategy::Mmap => c"MMAP",
             Strategy::ReadWrite => c"READ_WRITE",
+            Strategy::CopyFileRange => c"COPY_FILE_RANGE",
         }
     }
 

@@ -277,6 +277,35 @@ pub fn sendfile(
     Ok(n)
 }
 
+/// `copy_file_range(2)` from `src` at `*offset` to `dst`'s current offset, which advances; `src`'s
+/// own offset is untouched and `*offset` advances by the bytes copied. `count` is clipped to
+/// [`MAX_RW_COUNT`].
+pub fn copy_file_range(
+    dst: BorrowedFd<'_>,
+    src: BorrowedFd<'_>,
+    offset: &mut u64,
+    count: usize,
+) -> io::Result<usize> {
+    if *offset > MAX_OFFSET {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let mut off = *offset as libc::off64_t;
+    // SAFETY: `off` is a valid in/out pointer for the call; a null output offset means the
+    // target's own offset, which the kernel advances.
+    let n = cvt(unsafe {
+        libc::copy_file_range(
+            src.as_raw_fd(),
+            &mut off,
+            dst.as_raw_fd(),
+            std::ptr::null_mut(),
+            count.min(MAX_RW_COUNT),
+            0,
+        )
+    })?;
+    *offset = off as u64;
+    Ok(n)
+}
+
 /// A read-only shared mapping of `len` bytes of `fd` from `offset` (any alignment), unmapped on
 /// drop. Its bytes must only be handed to the kernel ([`write`]), never read from user space: the
 /// file may shrink under the mapping, and touching such a page raises SIGBUS.

@@ -40,7 +40,7 @@ fn send_concurrently(threads: usize, strategy: Strategy) {
 #[test]
 fn threads_2_8_64_each_with_its_own_file_and_socket() {
     for threads in [2, 8, 64] {
-        for strategy in Strategy::ALL {
+        for strategy in common::EVERY_TARGET {
             send_concurrently(threads, strategy);
         }
     }

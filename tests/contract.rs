@@ -145,7 +145,7 @@ contract_tests! {
 /// reads) resuming at `position + n` delivers every byte exactly once.
 #[test]
 fn nonblocking_congested_then_resumed() {
-    for strategy in Strategy::ALL {
+    for strategy in common::EVERY_TARGET {
         let src = Source::new(32 << 20);
         let (client, mut server) = tcp_pair();
         client.set_nonblocking(true).unwrap();
@@ -197,7 +197,7 @@ fn nonblocking_congested_then_resumed() {
 #[test]
 fn closed_peer_gives_epipe_or_econnreset() {
     let src = Source::new(1 << 20);
-    for strategy in Strategy::ALL {
+    for strategy in common::EVERY_TARGET {
         for kind in [Kind::TcpBlocking, Kind::UnixSocket, Kind::Pipe] {
             let (writer, reader): (std::os::fd::OwnedFd, std::os::fd::OwnedFd) = match kind {
                 Kind::TcpBlocking => {
@@ -253,7 +253,7 @@ fn sparse_source() -> (tempfile::TempDir, File, Vec<(u64, Vec<u8>)>) {
 #[test]
 fn sparse_source_past_4_gib() {
     let (_dir, src, marks) = sparse_source();
-    for strategy in Strategy::ALL {
+    for strategy in common::EVERY_TARGET {
         for (at, bytes) in &marks {
             let target = Target::new(Kind::File);
             let n = transfer_to(src.as_fd(), *at, 200, target.fd(), strategy)
@@ -284,7 +284,7 @@ fn more_than_2_gib_in_one_call_to_dev_null() {
     let (_dir, src, _) = sparse_source();
     let devnull = OpenOptions::new().write(true).open("/dev/null").unwrap();
     let count = 2 * GIB + 4096 * 3 + 1;
-    for strategy in Strategy::ALL {
+    for strategy in common::EVERY_TARGET {
         let r = transfer_to(src.as_fd(), GIB + 7, count, devnull.as_fd(), strategy).unwrap();
         assert_eq!(r.bytes, count, "{strategy}");
         // At least two calls that move bytes, and the target's fstat.
@@ -296,7 +296,7 @@ fn more_than_2_gib_in_one_call_to_dev_null() {
 /// sent are the file's true bytes), no crash, no SIGBUS, no spin.
 #[test]
 fn source_truncated_mid_transfer() {
-    for strategy in Strategy::ALL {
+    for strategy in common::EVERY_TARGET {
         let src = Source::new(64 << 20);
         let (client, mut server) = tcp_pair();
         let (truncated_tx, truncated_rx) = mpsc::channel();
@@ -352,7 +352,7 @@ fn proc_file_copied_to_its_end() {
         .unwrap();
     assert!(!expected.is_empty());
     let src = File::open("/proc/version").unwrap();
-    for strategy in Strategy::ALL {
+    for strategy in common::EVERY_TARGET {
         let target = Target::new(Kind::File);
         match transfer_to(src.as_fd(), 0, 1 << 20, target.fd(), strategy) {
             Ok(r) => {
@@ -408,7 +408,7 @@ fn same_file_as_source_and_target() {
 fn checkpoint_stops_a_long_transfer() {
     use zerocopy_nio::{transfer_to_with, Options, CHECKPOINT_BYTES, MMAP_WINDOW};
     let src = Source::new(64 << 20);
-    for strategy in Strategy::ALL {
+    for strategy in common::EVERY_TARGET {
         let target = Target::new(Kind::Pipe);
         let mut calls = 0;
         let mut stop_at_first = || {
@@ -455,7 +455,7 @@ fn wake_blocked_calls_lets_the_checkpoint_stop_a_blocked_transfer() {
     use std::os::fd::OwnedFd;
     use std::time::Instant;
     use zerocopy_nio::{transfer_to_with, Options, WAKE_INTERVAL};
-    for strategy in Strategy::ALL {
+    for strategy in common::EVERY_TARGET {
         for socket in [true, false] {
             let what = format!("{strategy} to a {}", if socket { "socket" } else { "pipe" });
             let (tx, rx) = mpsc::channel();
@@ -540,5 +540,58 @@ fn sendfile_to_a_pipe_goes_in_chunks() {
             done.syscalls
         );
         assert_eq!(target.finish(done.bytes), src.data);
+    }
+}
+
+/// COPY_FILE_RANGE copies file to file: the bytes at the target's offset (which advances), the
+/// source's offset untouched, the count clamped; it is refused (EINVAL) for a target that is not a
+/// file or is O_APPEND, but only where bytes would move.
+#[test]
+fn copy_file_range_copies_to_files_only() {
+    let mut src = Source::new((1 << 20) + 13);
+    for (position, count) in [
+        (0u64, u64::MAX),
+        (4093, 100_000),
+        (src.data.len() as u64 - 5, 10),
+    ] {
+        let target = Target::new(Kind::File);
+        let done = transfer_to(
+            src.fd(),
+            position,
+            count,
+            target.fd(),
+            Strategy::CopyFileRange,
+        )
+        .unwrap();
+        let want = count.min(src.data.len() as u64 - position);
+        assert_eq!(done.bytes, want);
+        // The kernel may refuse copy_file_range for these files: the next rung then ran.
+        assert!(
+            matches!(done.strategy, Strategy::CopyFileRange | Strategy::Sendfile),
+            "{done:?}"
+        );
+        let got = target.finish(done.bytes);
+        assert_eq!(
+            got,
+            &src.data[position as usize..(position + want) as usize]
+        );
+        src.assert_offset_unchanged();
+    }
+    for kind in [
+        Kind::TcpBlocking,
+        Kind::Pipe,
+        Kind::DevNull,
+        Kind::AppendFile,
+    ] {
+        let target = Target::new(kind);
+        let err = transfer_to(src.fd(), 0, 100, target.fd(), Strategy::CopyFileRange).unwrap_err();
+        assert!(
+            matches!(err, Error::Unsupported { .. }),
+            "{kind:?}: {err:?}"
+        );
+        assert_eq!(err.errno(), libc::EINVAL);
+        let nothing = transfer_to(src.fd(), 0, 0, target.fd(), Strategy::CopyFileRange).unwrap();
+        assert_eq!(nothing.bytes, 0, "{kind:?}: a count of 0 is no refusal");
+        target.finish(0);
     }
 }

@@ -23,7 +23,7 @@ fn every_target_gets_header_body_and_trailer() {
         Kind::File,
         Kind::AppendFile,
     ] {
-        for strategy in Strategy::ALL {
+        for strategy in common::EVERY_TARGET {
             for (position, count) in [
                 (0u64, 7u64),
                 (1, SMALL_BODY),
@@ -146,7 +146,7 @@ fn more_buffers_than_one_call_takes() {
     let src = Source::new(5000);
     let bytes: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
     let header: Vec<IoSlice<'_>> = bytes.chunks(1).map(IoSlice::new).collect();
-    for strategy in Strategy::ALL {
+    for strategy in common::EVERY_TARGET {
         let target = Target::new(Kind::TcpBlocking);
         let sent = send_file(target.fd(), &header, src.fd(), 0, 5000, &header, strategy).unwrap();
         let mut expected = bytes.clone();

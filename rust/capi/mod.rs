@@ -28,6 +28,11 @@ pub const ZC_STRATEGY_SENDFILE: zc_strategy = 1;
 pub const ZC_STRATEGY_MMAP: zc_strategy = 2;
 /// pread(2) into a 256 KiB buffer and write(2)/send(2): the baseline.
 pub const ZC_STRATEGY_READ_WRITE: zc_strategy = 3;
+/// copy_file_range(2), file to file: the kernel copies, or shares the blocks where the file system
+/// can (XFS, Btrfs, NFS). `EINVAL` for a target that is not a file or is `O_APPEND` (where bytes
+/// would move); where the kernel refuses it for these files before the first byte (`EXDEV`,
+/// `EINVAL`, `ENOSYS`, `EOPNOTSUPP`) the transfer goes on by sendfile(2), or read/write.
+pub const ZC_STRATEGY_COPY_FILE_RANGE: zc_strategy = 4;
 
 /// What a transfer did, for callers who ask "did zero-copy happen, and at what cost?".
 #[repr(C)]
@@ -150,7 +155,8 @@ fn transfer(
 ///   open for writing;
 /// - `EINVAL`: `transferred` is NULL, `strategy` is not a `ZC_STRATEGY_*` value, or the
 ///   strategy cannot apply (`ZC_STRATEGY_SENDFILE` to an `O_APPEND` file; `ZC_STRATEGY_MMAP`
-///   for a source with no size, such as a `/proc` file), where bytes would move;
+///   for a source with no size, such as a `/proc` file; `ZC_STRATEGY_COPY_FILE_RANGE` to
+///   anything but a file, or to an `O_APPEND` file), where bytes would move;
 /// - `EISDIR`: a directory on either side; `ESPIPE`: a pipe or socket as the source;
 /// - `ENODATA`: the source was truncated during the transfer before any byte moved;
 /// - `EINTR`: a signal whose handler was installed without `SA_RESTART` interrupted a blocked
@@ -310,7 +316,8 @@ unsafe fn iovecs<'a>(list: *const libc::iovec, count: c_int) -> Result<Vec<IoSli
     Ok(slices)
 }
 
-/// The name of a strategy (`"AUTO"`, `"SENDFILE"`, `"MMAP"`, `"READ_WRITE"`), a static string;
+/// The name of a strategy (`"AUTO"`, `"SENDFILE"`, `"MMAP"`, `"READ_WRITE"`,
+/// `"COPY_FILE_RANGE"`), a static string;
 /// NULL for a value that is no strategy.
 #[no_mangle]
 pub extern "C" fn zc_strategy_name(strategy: zc_strategy) -> *const c_char {

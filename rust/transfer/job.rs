@@ -82,6 +82,7 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
         match strategy {
             Strategy::Sendfile => self.sendfile(),
             Strategy::Mmap => self.mmap(),
+            Strategy::CopyFileRange => self.copy_file_range(),
             _ => self.read_write(),
         }
     }

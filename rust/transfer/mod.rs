@@ -5,6 +5,7 @@
 //! back to read/write where the kernel refuses sendfile before the first byte.
 
 mod calls;
+mod copy_file_range;
 mod job;
 mod mmap;
 mod probe;
@@ -15,7 +16,7 @@ use std::os::fd::BorrowedFd;
 
 pub(crate) use calls::{write_zero, Calls, Wrote};
 pub(crate) use job::{nothing_at, Extent, Job};
-pub(crate) use probe::{can_fall_back, note_fallback, sendfile_missing, source_stat, target_kind};
+pub(crate) use probe::{sendfile_missing, source_stat, target_kind};
 
 use crate::error::{Call, Error, Side};
 use crate::sys::{self, FileKind, MAX_OFFSET};
@@ -222,8 +223,10 @@ pub fn transfer_to_with(
     run_with_fallback(&mut job, strategy, planned, descriptors.dst_kind, &options)
 }
 
-/// The fallback ladder: `planned` runs; when AUTO planned sendfile and the kernel refused it
-/// before the first byte ([`probe::can_fall_back`]), read/write runs instead. An error after some
+/// The fallback ladder: `planned` runs; where the kernel refuses its path for these descriptors
+/// before the first byte ([`probe::can_fall_back`]), the next rung runs: copy_file_range, then
+/// sendfile, then read/write. AUTO takes the ladder from sendfile, COPY_FILE_RANGE from its own
+/// rung; an explicit SENDFILE, MMAP or READ_WRITE never runs another path. An error after some
 /// bytes returns their count (the next call reports it).
 fn run_with_fallback(
     job: &mut Job<'_, '_>,
@@ -232,21 +235,51 @@ fn run_with_fallback(
     dst_kind: FileKind,
     options: &Options<'_>,
 ) -> Result<Transferred, Error> {
-    match job.run(planned, dst_kind, options) {
-        Ok(()) => Ok(job.done(planned)),
-        Err(_) if job.bytes > 0 => Ok(job.done(planned)),
-        Err(e)
-            if requested == Strategy::Auto
-                && planned == Strategy::Sendfile
-                && probe::can_fall_back(&e) =>
-        {
-            probe::note_fallback(&e);
-            match job.run(Strategy::ReadWrite, dst_kind, options) {
-                Err(e) if job.bytes == 0 => Err(e),
-                _ => Ok(job.done(Strategy::ReadWrite)),
-            }
+    let mut rung = planned;
+    loop {
+        let before = job.bytes;
+        match job.run_rung(rung, requested, dst_kind, options) {
+            Ok(None) => return Ok(job.done(rung)),
+            Err(_) if job.bytes > before => return Ok(job.done(rung)),
+            Err(e) => return Err(e),
+            Ok(Some(next)) => rung = next,
         }
-        Err(e) => Err(e),
+    }
+}
+
+/// The rung after `rung` on the fallback ladder for a transfer that asked for `requested`, if it
+/// has one: copy_file_range falls to sendfile, and sendfile (unless asked for by name) to
+/// read/write.
+pub(crate) fn next_rung(requested: Strategy, rung: Strategy) -> Option<Strategy> {
+    match rung {
+        Strategy::CopyFileRange => Some(Strategy::Sendfile),
+        Strategy::Sendfile if requested != Strategy::Sendfile => Some(Strategy::ReadWrite),
+        _ => None,
+    }
+}
+
+impl Job<'_, '_> {
+    /// Runs one rung of the ladder: `Ok(None)` when it ran, `Ok(Some(next))` when the kernel
+    /// refused its path for these descriptors before it moved a byte and `next` should run.
+    pub(crate) fn run_rung(
+        &mut self,
+        rung: Strategy,
+        requested: Strategy,
+        dst_kind: FileKind,
+        options: &Options<'_>,
+    ) -> Result<Option<Strategy>, Error> {
+        let before = self.bytes;
+        let err = match self.run(rung, dst_kind, options) {
+            Ok(()) => return Ok(None),
+            Err(e) => e,
+        };
+        match next_rung(requested, rung) {
+            Some(next) if self.bytes == before && probe::can_fall_back(&err) => {
+                probe::note_fallback(&err);
+                Ok(Some(next))
+            }
+            _ => Err(err),
+        }
     }
 }
 

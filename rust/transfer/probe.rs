@@ -19,7 +19,14 @@ pub(crate) static SENDFILE_MISSING: AtomicBool = AtomicBool::new(false);
 
 /// Remembers an `ENOSYS` from sendfile for the process.
 pub(crate) fn note_fallback(e: &Error) {
-    if errno_of(e) == Some(libc::ENOSYS) {
+    let from_sendfile = matches!(
+        e,
+        Error::Os {
+            call: Call::Sendfile,
+            ..
+        }
+    );
+    if from_sendfile && errno_of(e) == Some(libc::ENOSYS) {
         SENDFILE_MISSING.store(true, Ordering::Relaxed);
     }
 }
@@ -139,6 +146,16 @@ pub(crate) fn plan(
             strategy,
             reason: "sendfile(2) cannot write to a target opened with O_APPEND",
         }),
+        Strategy::CopyFileRange if descriptors.dst_kind != FileKind::Regular => {
+            Err(Error::Unsupported {
+                strategy,
+                reason: "copy_file_range(2) copies between files, and the target is not a file",
+            })
+        }
+        Strategy::CopyFileRange if descriptors.dst_append => Err(Error::Unsupported {
+            strategy,
+            reason: "copy_file_range(2) cannot write to a target opened with O_APPEND",
+        }),
         other => Ok(other),
     }
 }
@@ -151,13 +168,13 @@ pub(crate) fn errno_of(e: &Error) -> Option<i32> {
     }
 }
 
-/// Errors that mean "this kernel or these descriptors cannot do sendfile", not "the I/O failed":
-/// what AUTO falls back to read/write from, before the first byte.
+/// Errors that mean "this kernel or these descriptors cannot do sendfile (or copy_file_range)",
+/// not "the I/O failed": what a transfer falls back from, before the first byte.
 pub(crate) fn can_fall_back(e: &Error) -> bool {
     matches!(
         e,
         Error::Os {
-            call: Call::Sendfile,
+            call: Call::Sendfile | Call::CopyFileRange,
             ..
         }
     ) && matches!(
@@ -196,9 +213,20 @@ mod tests {
 
     #[test]
     fn an_explicit_strategy_runs_or_is_refused() {
-        for s in [Strategy::Sendfile, Strategy::Mmap, Strategy::ReadWrite] {
+        for s in [
+            Strategy::Sendfile,
+            Strategy::Mmap,
+            Strategy::ReadWrite,
+            Strategy::CopyFileRange,
+        ] {
             assert_eq!(plan(s, &files(false, false), true).unwrap(), s);
         }
+        let to_socket = Descriptors {
+            dst_kind: FileKind::Socket,
+            ..files(true, false)
+        };
+        assert!(plan(Strategy::CopyFileRange, &to_socket, false).is_err());
+        assert!(plan(Strategy::CopyFileRange, &files(true, true), false).is_err());
         let refused = plan(Strategy::Sendfile, &files(true, true), false).unwrap_err();
         assert!(matches!(refused, Error::Unsupported { .. }));
         assert_eq!(refused.errno(), libc::EINVAL);
@@ -213,6 +241,7 @@ mod tests {
         let os = |call, errno| Error::os(call, Side::Target, io::Error::from_raw_os_error(errno));
         for errno in [libc::EINVAL, libc::ENOSYS, libc::EOPNOTSUPP, libc::EXDEV] {
             assert!(can_fall_back(&os(Call::Sendfile, errno)), "{errno}");
+            assert!(can_fall_back(&os(Call::CopyFileRange, errno)), "{errno}");
             assert!(!can_fall_back(&os(Call::Write, errno)), "{errno}");
         }
         for errno in [

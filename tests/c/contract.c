@@ -72,6 +72,28 @@ static void test_targets(int src, const char *dir) {
         close(f);
         unlink(path);
     }
+    /* COPY_FILE_RANGE: to a file (what it ran: copy_file_range, or where the file system refuses
+     * it, the next rung), and EINVAL, with nothing sent, for a target that is not a file. */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/target-cfr", dir);
+    int f = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    zc_report rep;
+    int rc = zc_transfer_to_report(src, POS, 100000, f, ZC_STRATEGY_COPY_FILE_RANGE, &rep);
+    unsigned char back[100000];
+    CHECK(rc == 0 && rep.transferred == 100000 && lseek(f, 0, SEEK_CUR) == 100000 &&
+              pread(f, back, sizeof back, 0) == 100000 && memcmp(back, data + POS, 100000) == 0,
+          "COPY_FILE_RANGE file: rc %d n %llu", rc, (unsigned long long)rep.transferred);
+    CHECK(rep.strategy == ZC_STRATEGY_COPY_FILE_RANGE || rep.strategy == ZC_STRATEGY_SENDFILE,
+          "COPY_FILE_RANGE ran %s", zc_strategy_name(rep.strategy));
+    close(f);
+    unlink(path);
+    int c, sv;
+    tcp_pair(&c, &sv);
+    uint64_t n = 777;
+    CHECK(zc_transfer_to(src, POS, 1000, c, ZC_STRATEGY_COPY_FILE_RANGE, &n) == EINVAL && n == 777,
+          "COPY_FILE_RANGE to a socket");
+    close(c);
+    close(sv);
 }
 
 /* A peer that hung up, with SIGPIPE at its default action: EPIPE/ECONNRESET, and we live. */
@@ -131,7 +153,7 @@ static void test_bad_input(int src, const char *dir) {
     EXPECT_ERR(zc_transfer_to(src, 0, 10, -1, ZC_STRATEGY_AUTO, &out), EBADF);
     EXPECT_ERR(zc_transfer_to(closed, 0, 10, dst, ZC_STRATEGY_AUTO, &out), EBADF);
     EXPECT_ERR(zc_transfer_to(src, 0, 10, closed, ZC_STRATEGY_AUTO, &out), EBADF);
-    EXPECT_ERR(zc_transfer_to(src, 0, 10, dst, (zc_strategy)4, &out), EINVAL);
+    EXPECT_ERR(zc_transfer_to(src, 0, 10, dst, (zc_strategy)99, &out), EINVAL);
     EXPECT_ERR(zc_transfer_to(src, 0, 10, dst, (zc_strategy)-1, &out), EINVAL);
     EXPECT_ERR(zc_transfer_to(src, 0, 10, dst, (zc_strategy)0x7fffffff, &out), EINVAL);
     EXPECT_ERR(zc_transfer_to(src, 0, 10, dst, ZC_STRATEGY_AUTO, NULL), EINVAL);

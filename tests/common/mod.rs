@@ -87,6 +87,15 @@ pub const KINDS: [Kind; 7] = [
     Kind::DevNull,
 ];
 
+/// The strategies that take every kind of target. COPY_FILE_RANGE takes files only, and is tested
+/// apart (tests/contract.rs).
+pub const EVERY_TARGET: [Strategy; 4] = [
+    Strategy::Auto,
+    Strategy::Sendfile,
+    Strategy::Mmap,
+    Strategy::ReadWrite,
+];
+
 /// What a file target holds before the transfer; file targets are written from offset 3.
 const FILE_PREFILL: &[u8] = b"0123456789";
 const FILE_START: u64 = 3;

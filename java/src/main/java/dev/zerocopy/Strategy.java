@@ -17,6 +17,12 @@ public enum Strategy {
     MMAP(2),
     /** {@code pread(2)} into a 256 KiB buffer, then {@code write(2)}: the baseline. */
     READ_WRITE(3),
+    /**
+     * {@code copy_file_range(2)}, to a FileChannel target only: the kernel copies, or shares the
+     * blocks where the file system can (XFS, Btrfs, NFS). Where the kernel refuses it for these
+     * files before the first byte, the transfer goes on by sendfile, or read/write.
+     */
+    COPY_FILE_RANGE(4),
     /** {@link java.nio.channels.FileChannel#transferTo} itself, for comparison. */
     JDK(-1);
 
