@@ -129,7 +129,7 @@ public class ApiTest {
         // A name that is no strategy: one warning when the class loads, then AUTO, and every transfer
         // works (a server must never fail in the middle of a response over a typo).
         assertEquals("AUTO\nWARNING -Ddev.zerocopy.strategy=zero names no strategy (one of [AUTO, SENDFILE, "
-                + "MMAP, READ_WRITE, JDK]); using AUTO\nmoved 5", probe(StrategyProbe.class, property + "zero"));
+                + "MMAP, READ_WRITE, COPY_FILE_RANGE, JDK]); using AUTO\nmoved 5", probe(StrategyProbe.class, property + "zero"));
     }
 
     @Test
