@@ -252,6 +252,22 @@ pub fn push_held_segment(fd: BorrowedFd<'_>) -> io::Result<()> {
     Ok(())
 }
 
+/// Runs a call that reads its source at `*offset` through an offset pointer (`call` gets the
+/// pointer), and advances `*offset` by what it moved. An offset above [`MAX_OFFSET`] is `EINVAL`,
+/// as the kernel would say.
+fn at_offset(
+    offset: &mut u64,
+    call: impl FnOnce(&mut libc::off64_t) -> libc::ssize_t,
+) -> io::Result<usize> {
+    if *offset > MAX_OFFSET {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let mut off = *offset as libc::off64_t;
+    let n = cvt(call(&mut off))?;
+    *offset = off as u64;
+    Ok(n)
+}
+
 /// `sendfile(2)` from `src` at `*offset` to `dst`'s current offset; `*offset` advances by the
 /// bytes sent and `src`'s own file offset is untouched. `count` is clipped to [`MAX_RW_COUNT`].
 pub fn sendfile(
@@ -260,21 +276,11 @@ pub fn sendfile(
     offset: &mut u64,
     count: usize,
 ) -> io::Result<usize> {
-    if *offset > MAX_OFFSET {
-        return Err(io::Error::from_raw_os_error(libc::EINVAL));
-    }
-    let mut off = *offset as libc::off64_t;
+    let (dst, src, count) = (dst.as_raw_fd(), src.as_raw_fd(), count.min(MAX_RW_COUNT));
     // SAFETY: `off` is a valid in/out pointer for the duration of the call.
-    let n = cvt(unsafe {
-        libc::sendfile64(
-            dst.as_raw_fd(),
-            src.as_raw_fd(),
-            &mut off,
-            count.min(MAX_RW_COUNT),
-        )
-    })?;
-    *offset = off as u64;
-    Ok(n)
+    at_offset(offset, |off| unsafe {
+        libc::sendfile64(dst, src, off, count)
+    })
 }
 
 /// `copy_file_range(2)` from `src` at `*offset` to `dst`'s current offset, which advances; `src`'s
@@ -286,24 +292,12 @@ pub fn copy_file_range(
     offset: &mut u64,
     count: usize,
 ) -> io::Result<usize> {
-    if *offset > MAX_OFFSET {
-        return Err(io::Error::from_raw_os_error(libc::EINVAL));
-    }
-    let mut off = *offset as libc::off64_t;
+    let (dst, src, count) = (dst.as_raw_fd(), src.as_raw_fd(), count.min(MAX_RW_COUNT));
     // SAFETY: `off` is a valid in/out pointer for the call; a null output offset means the
     // target's own offset, which the kernel advances.
-    let n = cvt(unsafe {
-        libc::copy_file_range(
-            src.as_raw_fd(),
-            &mut off,
-            dst.as_raw_fd(),
-            std::ptr::null_mut(),
-            count.min(MAX_RW_COUNT),
-            0,
-        )
-    })?;
-    *offset = off as u64;
-    Ok(n)
+    at_offset(offset, |off| unsafe {
+        libc::copy_file_range(src, off, dst, std::ptr::null_mut(), count, 0)
+    })
 }
 
 /// A read-only shared mapping of `len` bytes of `fd` from `offset` (any alignment), unmapped on
