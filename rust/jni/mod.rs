@@ -264,7 +264,7 @@ const STOP_CLOSED: jint = 2;
 
 /// The `static final` fields of `dev.zerocopy.Native` that must equal these constants: checked
 /// in `JNI_OnLoad`, which refuses to load the library if any differs.
-const SHARED_INTS: [(&str, jlong); 14] = [
+const SHARED_INTS: [(&str, jlong); 15] = [
     ("FILE", FILE as jlong),
     ("SOCKET", SOCKET as jlong),
     ("PIPE_SINK", PIPE_SINK as jlong),
@@ -279,6 +279,7 @@ const SHARED_INTS: [(&str, jlong); 14] = [
     ("UNSUPPORTED", status::UNSUPPORTED),
     ("IO_ERROR", status::IO_ERROR),
     ("INTERNAL_ERROR", status::INTERNAL_ERROR),
+    ("STAGING_RESULTS", send_file::RESULTS as jlong),
 ];
 
 /// The descriptors a transfer runs on, and how they are kept from being closed under it.

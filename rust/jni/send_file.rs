@@ -20,8 +20,9 @@ use super::{
 use crate::{send_file_with, Sent, Side, Strategy, TargetKind};
 
 /// The staging buffer's layout: three `long`s of results (the strategy that moved the body, the
-/// kernel calls, the body's bytes), then the header's bytes, then the trailer's.
-const RESULTS: usize = 24;
+/// kernel calls, the body's bytes), then the header's bytes, then the trailer's
+/// (`Native.STAGING_RESULTS`, checked at load).
+pub(super) const RESULTS: usize = 24;
 
 /// The thread's staging buffer, as the Java side filled it.
 struct Staging<'a> {

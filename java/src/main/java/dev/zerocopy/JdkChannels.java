@@ -214,7 +214,14 @@ final class JdkChannels {
         if (kind == Native.FILE) {
             return toFile(src, (FileChannel) target, call);
         }
-        return toWriter(src, target, kind == Native.SOCKET, call);
+        long n = toWriter(src, target, kind == Native.SOCKET, call);
+        if (n >= 0 && Thread.currentThread().isInterrupted()) {
+            // Interrupted during a transfer to a non-blocking target, which has no hook (a
+            // blocking one's hook closed it, and its deregistration threw): what the source's
+            // hook does in JDK 25.
+            return Native.INTERRUPTED;
+        }
+        return n;
     }
 
     /** JDK 25's transferToFileChannel: the source's interrupt hook, both registered. */

@@ -79,6 +79,9 @@ final class Native {
         return null;
     }
 
+    /** Bytes of results at the start of sendFile0's staging buffer (three longs), before the header. */
+    static final int STAGING_RESULTS = 24;
+
     /** What checkpoint answers. */
     static final int GO_ON = 0;
     static final int STOP_INTERRUPTED = 1;
@@ -119,7 +122,7 @@ final class Native {
     /**
      * ZeroCopy.sendFile: on the descriptor numbers when registered (the caller holds both
      * channels' close protocol, JdkChannels.transfer), else on private duplicates. The header and
-     * trailer are headerLen and trailerLen bytes of staging after its 24 bytes of results, or
+     * trailer are headerLen and trailerLen bytes of staging after its STAGING_RESULTS bytes of results, or
      * (headerLen negative) what remains in the arrays. The bytes written in all, or a status;
      * staging receives {strategy code, kernel calls, body bytes} as three native-order longs.
      * The modes and arguments were checked, and the buffers are not null.

@@ -45,7 +45,8 @@ final class Responses {
         if (why != null) {
             return strategy == Strategy.AUTO
                     ? handOff(sink, header, file, position, count, trailer, report)
-                    : refuse(sink, header, file, position, count, trailer, strategy, why);
+                    : ZeroCopy.refuse(file, position, count, sink, strategy, why,
+                            remaining(header) + remaining(trailer));
         }
         ZeroCopy.checkModesAndArguments(file, position, count, sink);
         if (Thread.currentThread().isInterrupted()) {
@@ -63,9 +64,6 @@ final class Responses {
 
     /** Bytes of header and trailer copied into the thread's staging buffer; more go as the arrays. */
     static final int STAGED_MAX = 64 * 1024;
-
-    /** The layout the native side reads: three longs of results, then the header, then the trailer. */
-    private static final int RESULTS = 24;
 
     /**
      * The thread's staging buffer (direct, native order): a response's header and trailer are
@@ -100,9 +98,9 @@ final class Responses {
         long headerLen = remaining(header);
         long trailerLen = remaining(trailer);
         boolean staged = headerLen + trailerLen <= STAGED_MAX;
-        ByteBuffer staging = staging(RESULTS + (staged ? (int) (headerLen + trailerLen) : 0));
+        ByteBuffer staging = staging(Native.STAGING_RESULTS + (staged ? (int) (headerLen + trailerLen) : 0));
         if (staged) {
-            staging.clear().position(RESULTS);
+            staging.clear().position(Native.STAGING_RESULTS);
             stage(staging, header);
             stage(staging, trailer);
         }
@@ -116,9 +114,6 @@ final class Responses {
                 n = JdkChannels.transfer(file, sink, kind, (fileFd, targetFd) -> advanced(header, trailer,
                         Native.sendFile0(true, fileFd, targetFd, position, count, kind, code, staging, h, t, header,
                                 trailer, file, sink), staging));
-                if (n >= 0 && kind != Native.FILE && Thread.currentThread().isInterrupted()) {
-                    n = Native.INTERRUPTED; // as in ZeroCopy.route: a non-blocking target has no hook
-                }
             } else {
                 n = advanced(header, trailer, Native.sendFile0(false, -1, -1, position, count, kind, code, staging,
                         h, t, header, trailer, file, sink), staging);
@@ -181,24 +176,6 @@ final class Responses {
         }
         ZeroCopy.report(report, n, Strategy.JDK, -1, false);
         return n;
-    }
-
-    /**
-     * An explicit native strategy for channels it cannot take: the checks, then 0 where nothing
-     * would be written, and only then UnsupportedOperationException.
-     */
-    private static long refuse(WritableByteChannel sink, ByteBuffer[] header, FileChannel file, long position,
-            long count, ByteBuffer[] trailer, Strategy strategy, String why) throws IOException {
-        ZeroCopy.checkModesAndArguments(file, position, count, sink);
-        if (Thread.currentThread().isInterrupted()) {
-            throw ZeroCopy.closedByInterrupt(file, sink);
-        }
-        long size = file.size();
-        boolean noBody = count == 0 || (size > 0 && position >= size);
-        if (noBody && remaining(header) == 0 && remaining(trailer) == 0) {
-            return 0;
-        }
-        throw new UnsupportedOperationException(strategy + ": " + why, NativeLoader.LOAD_ERROR);
     }
 
     /**

@@ -160,7 +160,7 @@ public final class ZeroCopy {
         if (why != null) {
             return strategy == Strategy.AUTO
                     ? handOff(source, position, count, sink, report)
-                    : refuse(source, position, count, sink, strategy, why);
+                    : refuse(source, position, count, sink, strategy, why, 0);
         }
         if (Thread.currentThread().isInterrupted() || (kind == Native.SOCKET && !writable((SocketChannel) sink))) {
             return checkedInJdkOrder(source, position, count, sink);
@@ -174,12 +174,6 @@ public final class ZeroCopy {
                 checkModesAndArguments(source, position, count, sink);
                 n = JdkChannels.transfer(source, sink, kind, (srcFd, targetFd) -> Native.transferRegistered0(
                         srcFd, position, count, targetFd, kind, strategy.code(), source, sink, calls));
-                if (n >= 0 && kind != Native.FILE && Thread.currentThread().isInterrupted()) {
-                    // Interrupted during a transfer to a non-blocking target, which has no hook
-                    // (a blocking one's hook closed it, and its deregistration threw): what the
-                    // source's hook does in JDK 25.
-                    n = Native.INTERRUPTED;
-                }
             } else {
                 n = Native.transfer0(source, position, count, sink, strategy.code(), calls);
             }
@@ -253,16 +247,18 @@ public final class ZeroCopy {
 
     /**
      * An explicit native strategy for channels it cannot take: every check the JDK makes, in
-     * its order, then 0 where no byte would move, and only then UnsupportedOperationException.
+     * its order, then 0 where no byte would move (no body, and no {@code around} bytes of a
+     * sendFile's header and trailer), and only then UnsupportedOperationException.
      */
-    private static long refuse(FileChannel src, long position, long count, WritableByteChannel target,
-            Strategy strategy, String why) throws IOException {
+    static long refuse(FileChannel src, long position, long count, WritableByteChannel target,
+            Strategy strategy, String why, long around) throws IOException {
         checkModesAndArguments(src, position, count, target);
         if (Thread.currentThread().isInterrupted()) {
             throw closedByInterrupt(src, target);
         }
         long size = src.size();
-        if (count == 0 || (size > 0 && position >= size)) {
+        boolean noBody = count == 0 || (size > 0 && position >= size);
+        if (noBody && around == 0) {
             return 0;
         }
         throw new UnsupportedOperationException(strategy + ": " + why, NativeLoader.LOAD_ERROR);
