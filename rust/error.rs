@@ -26,6 +26,18 @@ pub enum Call {
     CopyFileRange,
     /// `fcntl(F_DUPFD_CLOEXEC)`: the private duplicate of a caller's descriptor
     Dup,
+    /// `read(2)`
+    Read,
+    /// `pwrite(2)`
+    Pwrite,
+    /// `splice(2)`
+    Splice,
+    /// `lseek(2)`
+    Lseek,
+    /// `pipe2(2)` (and `F_SETPIPE_SZ`): the pipe a splice goes through
+    Pipe,
+    /// `open(2)` of `/proc/self/fd/N`: a second description of the target
+    Open,
 }
 
 impl fmt::Display for Call {
@@ -39,6 +51,12 @@ impl fmt::Display for Call {
             Call::Mmap => "mmap",
             Call::CopyFileRange => "copy_file_range",
             Call::Dup => "dup",
+            Call::Read => "read",
+            Call::Pwrite => "pwrite",
+            Call::Splice => "splice",
+            Call::Lseek => "lseek",
+            Call::Pipe => "pipe",
+            Call::Open => "open",
         })
     }
 }
@@ -46,9 +64,11 @@ impl fmt::Display for Call {
 /// Which descriptor an argument error is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
-    /// The file the bytes come from.
+    /// Where the bytes come from: the file of `transfer_to`, the socket, pipe or file of
+    /// `transfer_from`.
     Source,
-    /// The socket, pipe or file the bytes go to.
+    /// Where the bytes go: the socket, pipe or file of `transfer_to`, the file of
+    /// `transfer_from`.
     Target,
 }
 
@@ -67,7 +87,8 @@ impl fmt::Display for Side {
 pub enum Unusable {
     /// A directory (`EISDIR`).
     Directory,
-    /// A pipe or socket as the source: it cannot be read at a position (`ESPIPE`).
+    /// A pipe or socket as the source of `transfer_to`, or as the target of `transfer_from`: it
+    /// cannot be read or written at a position (`ESPIPE`).
     NotSeekable,
 }
 
@@ -75,7 +96,9 @@ impl fmt::Display for Unusable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Unusable::Directory => "a directory",
-            Unusable::NotSeekable => "not a file that can be read at a position (a pipe or socket)",
+            Unusable::NotSeekable => {
+                "not a file that can be read or written at a position (a pipe or socket)"
+            }
         })
     }
 }

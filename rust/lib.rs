@@ -37,6 +37,7 @@ mod send_file;
 mod strategy;
 mod sys;
 mod transfer;
+mod transfer_from;
 mod wake;
 
 pub use error::{Call, Error, Side, Unusable};
@@ -46,4 +47,5 @@ pub use transfer::{
     check_access, transfer_to, transfer_to_with, Options, TargetKind, Transferred,
     CHECKPOINT_BYTES, MMAP_WINDOW, PIPE_CHUNK, READ_WRITE_BUFFER,
 };
+pub use transfer_from::{transfer_from, transfer_from_with, RECEIVE_BUFFER, SPLICE_PIPE};
 pub use wake::WAKE_INTERVAL;

@@ -128,6 +128,9 @@ fn prepare(
     strategy: Strategy,
     options: &Options<'_>,
 ) -> Result<(Extent, FileKind), Error> {
+    if strategy == Strategy::Splice {
+        return Err(transfer::splice_sends_nothing());
+    }
     let dst_kind = transfer::target_kind(calls, dst, options.target)?;
     // Clamped to the largest offset now, to the file's end by the reads (or by its size).
     let mut extent = Extent {

@@ -3,7 +3,7 @@
 use std::ffi::CStr;
 use std::fmt;
 
-/// How the bytes travel from the source file to the target.
+/// How the bytes travel from the source to the target.
 ///
 /// The numeric codes are a stable contract shared with the C header (`ZC_STRATEGY_*`) and the
 /// Java enum; new strategies get new codes.
@@ -26,16 +26,22 @@ pub enum Strategy {
     /// refuses it for these files before the first byte (`EXDEV`, `EINVAL`, `ENOSYS`,
     /// `EOPNOTSUPP`), the transfer goes on by sendfile, or read/write.
     CopyFileRange,
+    /// `splice(2)`, socket or pipe into a file (`transfer_from` only): a pipe source is spliced
+    /// straight into the file; a socket through a pipe each thread keeps
+    /// ([`crate::SPLICE_PIPE`] bytes), emptied before every call returns. The bytes never enter
+    /// user space.
+    Splice,
 }
 
 impl Strategy {
     /// Every strategy, in code order.
-    pub const ALL: [Strategy; 5] = [
+    pub const ALL: [Strategy; 6] = [
         Strategy::Auto,
         Strategy::Sendfile,
         Strategy::Mmap,
         Strategy::ReadWrite,
         Strategy::CopyFileRange,
+        Strategy::Splice,
     ];
 
     /// The stable numeric code (`ZC_STRATEGY_*` in C, the ordinal in Java).
@@ -46,6 +52,7 @@ impl Strategy {
             Strategy::Mmap => 2,
             Strategy::ReadWrite => 3,
             Strategy::CopyFileRange => 4,
+            Strategy::Splice => 5,
         }
     }
 
@@ -57,6 +64,7 @@ impl Strategy {
             2 => Some(Strategy::Mmap),
             3 => Some(Strategy::ReadWrite),
             4 => Some(Strategy::CopyFileRange),
+            5 => Some(Strategy::Splice),
             _ => None,
         }
     }
@@ -69,6 +77,7 @@ impl Strategy {
             Strategy::Mmap => c"MMAP",
             Strategy::ReadWrite => c"READ_WRITE",
             Strategy::CopyFileRange => c"COPY_FILE_RANGE",
+            Strategy::Splice => c"SPLICE",
         }
     }
 

@@ -107,9 +107,10 @@ pub struct StatusFlags {
     pub readable: bool,
     pub writable: bool,
     pub append: bool,
+    pub nonblocking: bool,
 }
 
-/// `fcntl(F_GETFL)`: the access mode and `O_APPEND`.
+/// `fcntl(F_GETFL)`: the access mode, `O_APPEND` and `O_NONBLOCK`.
 pub fn status_flags(fd: BorrowedFd<'_>) -> io::Result<StatusFlags> {
     // SAFETY: F_GETFL takes no argument and only reads the descriptor's status flags.
     let flags = cvt_int(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
@@ -118,6 +119,7 @@ pub fn status_flags(fd: BorrowedFd<'_>) -> io::Result<StatusFlags> {
         readable: mode == libc::O_RDONLY || mode == libc::O_RDWR,
         writable: mode == libc::O_WRONLY || mode == libc::O_RDWR,
         append: flags & libc::O_APPEND != 0,
+        nonblocking: flags & libc::O_NONBLOCK != 0,
     })
 }
 
@@ -161,6 +163,18 @@ impl ReadBuffer {
             )
         })?;
         // SAFETY: pread initialised exactly the first `n <= len <= capacity` bytes.
+        unsafe { self.0.set_len(n) };
+        Ok(n)
+    }
+
+    /// `read(2)` of up to `len` bytes (at most the capacity) at the descriptor's own position (a
+    /// socket or pipe); as [`ReadBuffer::pread`] otherwise.
+    pub fn read(&mut self, fd: BorrowedFd<'_>, len: usize) -> io::Result<usize> {
+        self.0.clear();
+        let len = len.min(self.0.capacity()).min(MAX_RW_COUNT);
+        // SAFETY: the vector's spare capacity is valid for writes of `len` bytes.
+        let n = cvt(unsafe { libc::read(fd.as_raw_fd(), self.0.as_mut_ptr().cast(), len) })?;
+        // SAFETY: read initialised exactly the first `n <= len <= capacity` bytes.
         unsafe { self.0.set_len(n) };
         Ok(n)
     }
@@ -283,21 +297,176 @@ pub fn sendfile(
     })
 }
 
-/// `copy_file_range(2)` from `src` at `*offset` to `dst`'s current offset, which advances; `src`'s
-/// own offset is untouched and `*offset` advances by the bytes copied. `count` is clipped to
-/// [`MAX_RW_COUNT`].
+/// `copy_file_range(2)` from `src` at `*offset` to `dst`, at `*dst_offset` when given (which
+/// advances by the bytes copied, and `dst`'s own offset is untouched), else at `dst`'s current
+/// offset, which advances. `src`'s own offset is untouched and `*offset` advances by the bytes
+/// copied. `count` is clipped to [`MAX_RW_COUNT`].
 pub fn copy_file_range(
     dst: BorrowedFd<'_>,
+    dst_offset: Option<&mut u64>,
     src: BorrowedFd<'_>,
     offset: &mut u64,
     count: usize,
 ) -> io::Result<usize> {
     let (dst, src, count) = (dst.as_raw_fd(), src.as_raw_fd(), count.min(MAX_RW_COUNT));
-    // SAFETY: `off` is a valid in/out pointer for the call; a null output offset means the
-    // target's own offset, which the kernel advances.
-    at_offset(offset, |off| unsafe {
-        libc::copy_file_range(src, off, dst, std::ptr::null_mut(), count, 0)
+    match dst_offset {
+        // SAFETY: `off` is a valid in/out pointer for the call; a null output offset means the
+        // target's own offset, which the kernel advances.
+        None => at_offset(offset, |off| unsafe {
+            libc::copy_file_range(src, off, dst, std::ptr::null_mut(), count, 0)
+        }),
+        Some(dst_offset) => {
+            if *dst_offset > MAX_OFFSET {
+                return Err(io::Error::from_raw_os_error(libc::EINVAL));
+            }
+            let mut out = *dst_offset as libc::off64_t;
+            // SAFETY: `off` and `out` are valid in/out pointers for the call.
+            let n = at_offset(offset, |off| unsafe {
+                libc::copy_file_range(src, off, dst, &mut out, count, 0)
+            })?;
+            *dst_offset = out as u64;
+            Ok(n)
+        }
+    }
+}
+
+/// `pwrite(2)` of `buf` at `offset`; the descriptor's own offset is untouched. (On Linux an
+/// `O_APPEND` file appends whatever `offset` says, as the JDK's positional write does there.)
+pub fn pwrite(fd: BorrowedFd<'_>, buf: &[u8], offset: u64) -> io::Result<usize> {
+    if offset > MAX_OFFSET {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let len = buf.len().min(MAX_RW_COUNT);
+    // SAFETY: `buf` is valid for reads of `len` bytes (a mapping's bytes are read only by the
+    // kernel: a page past the file's end gives EFAULT, not SIGBUS).
+    cvt(unsafe {
+        libc::pwrite64(
+            fd.as_raw_fd(),
+            buf.as_ptr().cast(),
+            len,
+            offset as libc::off64_t,
+        )
     })
+}
+
+/// `lseek(2)`: to `to` (`SEEK_SET`), or, with `None`, nowhere: the current offset
+/// (`SEEK_CUR` by 0).
+pub fn seek(fd: BorrowedFd<'_>, to: Option<u64>) -> io::Result<u64> {
+    let (offset, whence) = match to {
+        Some(to) if to > MAX_OFFSET => return Err(io::Error::from_raw_os_error(libc::EINVAL)),
+        Some(to) => (to as libc::off64_t, libc::SEEK_SET),
+        None => (0, libc::SEEK_CUR),
+    };
+    // SAFETY: lseek takes plain integers and touches no memory.
+    let at = unsafe { libc::lseek64(fd.as_raw_fd(), offset, whence) };
+    if at < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(at as u64)
+    }
+}
+
+/// The two ends of a pipe a transfer splices through, and what it holds.
+pub struct Pipe {
+    pub read: OwnedFd,
+    pub write: OwnedFd,
+    /// Bytes the pipe holds at most (`F_GETPIPE_SZ`).
+    pub capacity: usize,
+}
+
+/// `pipe2(O_CLOEXEC)`, grown to `capacity` bytes by `F_SETPIPE_SZ` where the kernel allows it
+/// (`/proc/sys/fs/pipe-max-size`, and the user's pipe quota); else its default size.
+pub fn pipe(capacity: usize) -> io::Result<Pipe> {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` is a valid out-pointer for two ints.
+    cvt_int(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
+    // SAFETY: pipe2 succeeded: both numbers are new, open and owned by nobody else.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let want = capacity.min(libc::c_int::MAX as usize) as libc::c_int;
+    // SAFETY: F_SETPIPE_SZ and F_GETPIPE_SZ take and return ints and touch no memory. A refused
+    // size leaves the pipe as it was.
+    let size = unsafe {
+        let set = libc::fcntl(write.as_raw_fd(), libc::F_SETPIPE_SZ, want);
+        if set > 0 {
+            set
+        } else {
+            libc::fcntl(write.as_raw_fd(), libc::F_GETPIPE_SZ)
+        }
+    };
+    let capacity = cvt_int(size)? as usize;
+    Ok(Pipe {
+        read,
+        write,
+        capacity,
+    })
+}
+
+/// `splice(2)` of up to `count` bytes from `src` (a socket or pipe, read at its own position) into
+/// the pipe end `pipe`; `nonblocking` adds `SPLICE_F_NONBLOCK` (the source then says `EAGAIN`
+/// when it has nothing). 0 is the end of the stream.
+pub fn splice_in(
+    src: BorrowedFd<'_>,
+    pipe: BorrowedFd<'_>,
+    count: usize,
+    nonblocking: bool,
+) -> io::Result<usize> {
+    let flags = libc::SPLICE_F_MOVE
+        | if nonblocking {
+            libc::SPLICE_F_NONBLOCK
+        } else {
+            0
+        };
+    let count = count.min(MAX_RW_COUNT);
+    // SAFETY: null offsets: both descriptors are read and written at their own positions.
+    cvt(unsafe {
+        libc::splice(
+            src.as_raw_fd(),
+            std::ptr::null_mut(),
+            pipe.as_raw_fd(),
+            std::ptr::null_mut(),
+            count,
+            flags,
+        )
+    })
+}
+
+/// `splice(2)` of up to `count` bytes from the pipe `src` into the file `dst` at `*offset`, which
+/// advances by the bytes moved (`dst`'s own offset is untouched); `nonblocking` as in
+/// [`splice_in`].
+pub fn splice_out(
+    src: BorrowedFd<'_>,
+    dst: BorrowedFd<'_>,
+    offset: &mut u64,
+    count: usize,
+    nonblocking: bool,
+) -> io::Result<usize> {
+    let flags = libc::SPLICE_F_MOVE
+        | if nonblocking {
+            libc::SPLICE_F_NONBLOCK
+        } else {
+            0
+        };
+    let (src, dst, count) = (src.as_raw_fd(), dst.as_raw_fd(), count.min(MAX_RW_COUNT));
+    // SAFETY: `off` is a valid in/out pointer for the call; the input offset is null (a pipe).
+    at_offset(offset, |off| unsafe {
+        libc::splice(src, std::ptr::null_mut(), dst, off, count, flags)
+    })
+}
+
+/// A second open file description of the file `fd` refers to, for writing
+/// (`/proc/self/fd/N`, `O_WRONLY`): it has its own file offset, so a call that writes at the
+/// descriptor's offset (sendfile) can write at a chosen one without moving `fd`'s.
+pub fn reopen_for_writing(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    let path = format!("/proc/self/fd/{}\0", fd.as_raw_fd());
+    // SAFETY: `path` is NUL-terminated and outlives the call; the new descriptor is owned here.
+    let new = cvt_int(unsafe {
+        libc::open(
+            path.as_ptr().cast(),
+            libc::O_WRONLY | libc::O_CLOEXEC | libc::O_NOCTTY,
+        )
+    })?;
+    // SAFETY: `new` was just opened by this call.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
 }
 
 /// A read-only shared mapping of `len` bytes of `fd` from `offset` (any alignment), unmapped on

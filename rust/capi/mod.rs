@@ -11,7 +11,9 @@ use std::io::IoSlice;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::{send_file, sys, transfer_to_with, Error, Options, Strategy, Transferred};
+use crate::{
+    send_file, sys, transfer_from, transfer_to_with, Error, Options, Strategy, Transferred,
+};
 
 /// A transfer strategy: one of the `ZC_STRATEGY_*` values. Any other value is rejected with
 /// `EINVAL` (it is an `int`, not a C enum, so that no value a C caller passes is undefined).
@@ -33,6 +35,11 @@ pub const ZC_STRATEGY_READ_WRITE: zc_strategy = 3;
 /// would move); where the kernel refuses it for these files before the first byte (`EXDEV`,
 /// `EINVAL`, `ENOSYS`, `EOPNOTSUPP`) the transfer goes on by sendfile(2), or read/write.
 pub const ZC_STRATEGY_COPY_FILE_RANGE: zc_strategy = 4;
+/// splice(2), for `zc_transfer_from` from a socket or pipe into a file: a pipe is spliced straight
+/// into the file, a socket through a pipe each thread keeps (1 MiB, emptied before every call
+/// returns). `EINVAL` for a file source, an `O_APPEND` target, or `zc_transfer_to` (where bytes
+/// would move).
+pub const ZC_STRATEGY_SPLICE: zc_strategy = 5;
 
 /// What a transfer did, for callers who ask "did zero-copy happen, and at what cost?".
 #[repr(C)]
@@ -218,6 +225,65 @@ pub unsafe extern "C" fn zc_transfer_to_report(
     })
 }
 
+/// Receives up to `count` bytes from `src_fd` (a socket, a pipe, or a file opened for reading)
+/// into the file `dst_fd` at `position`, with the semantics of JDK 25's
+/// `FileChannel.transferFrom`:
+///
+/// - the file offset of `dst_fd` never changes; a `position` past its end extends the file (the
+///   gap reads as zeros); an `O_APPEND` target gets the bytes at its end, as `pwrite(2)` puts them
+///   there on Linux;
+/// - a file source is read from its own offset, which advances by the bytes moved, and `count`
+///   is clamped to what it has from there (a `/proc` file is read to its end);
+/// - a blocking socket or pipe is read until `count` bytes or the end of the stream; a
+///   non-blocking one gives what it has ready (possibly 0);
+/// - an error after some bytes moved ends the call with their count (the error shows again on
+///   the next call).
+///
+/// `ZC_STRATEGY_AUTO` splices from a socket or pipe (`ZC_STRATEGY_SPLICE`), copies a file by
+/// copy_file_range(2), and reads and writes (1 MiB buffer) into an `O_APPEND` target or where the
+/// kernel refuses those calls before the first byte. `ZC_STRATEGY_SENDFILE` and
+/// `ZC_STRATEGY_MMAP` read a file source only (sendfile writes through a second open of the
+/// target, `/proc/self/fd/N`).
+///
+/// Returns 0 and sets `*transferred`, or returns a positive errno and leaves it untouched:
+/// - `EBADF`: a negative or closed descriptor, a source not open for reading, a target not open
+///   for writing;
+/// - `EINVAL`: `transferred` is NULL, `strategy` is no `ZC_STRATEGY_*` value, or it cannot apply
+///   (SPLICE from a file; COPY_FILE_RANGE, SENDFILE or MMAP from a socket or pipe; any but AUTO
+///   and READ_WRITE into an `O_APPEND` file), where bytes would move;
+/// - `ESPIPE`: a pipe or socket as the target; `EISDIR`: a directory on either side;
+/// - `EINTR`: a signal whose handler has no `SA_RESTART` interrupted a blocked read before any
+///   byte moved;
+/// - `ENOTRECOVERABLE`: an internal panic was caught (a bug: please report it);
+/// - any other errno of the failing system call (`ECONNRESET`, `ENOSPC`, `EFBIG`, ...).
+///
+/// # Safety
+/// `transferred` is NULL or valid for writing one `uint64_t`. Descriptors as for
+/// `zc_transfer_to`: the call works on private duplicates (which share the source's offset).
+#[no_mangle]
+pub unsafe extern "C" fn zc_transfer_from(
+    dst_fd: c_int,
+    src_fd: c_int,
+    position: u64,
+    count: u64,
+    strategy: zc_strategy,
+    transferred: *mut u64,
+) -> c_int {
+    if transferred.is_null() {
+        return libc::EINVAL;
+    }
+    let Some(strategy) = Strategy::from_code(strategy) else {
+        return libc::EINVAL;
+    };
+    on_duplicates(
+        dst_fd,
+        src_fd,
+        |dst, src| transfer_from(dst, src, position, count, strategy),
+        // SAFETY: non-null, and the caller passes a pointer valid for writing one uint64_t.
+        |done| unsafe { transferred.write(done.bytes) },
+    )
+}
+
 /// Sends a response in the fewest system calls: the `header_count` buffers of `header`, then up
 /// to `count` bytes of the regular file `file_fd` from `position`, then the `trailer_count`
 /// buffers of `trailer`, to `sock_fd` (a socket; a pipe or a file opened for writing work too).
@@ -317,8 +383,7 @@ unsafe fn iovecs<'a>(list: *const libc::iovec, count: c_int) -> Result<Vec<IoSli
 }
 
 /// The name of a strategy (`"AUTO"`, `"SENDFILE"`, `"MMAP"`, `"READ_WRITE"`,
-/// `"COPY_FILE_RANGE"`), a static string;
-/// NULL for a value that is no strategy.
+/// `"COPY_FILE_RANGE"`, `"SPLICE"`), a static string; NULL for a value that is no strategy.
 #[no_mangle]
 pub extern "C" fn zc_strategy_name(strategy: zc_strategy) -> *const c_char {
     boundary(std::ptr::null(), || match Strategy::from_code(strategy) {

@@ -94,7 +94,18 @@ impl<'cp> Calls<'cp> {
         call: Call,
         f: impl FnMut() -> io::Result<usize>,
     ) -> Result<Wrote, Error> {
-        match self.call(call, Side::Target, f) {
+        self.may_block(call, Side::Target, f)
+    }
+
+    /// A call on a side that may be non-blocking, with `EAGAIN` turned into
+    /// [`Wrote::WouldBlock`] (the side has nothing to give, or no room).
+    pub(crate) fn may_block(
+        &mut self,
+        call: Call,
+        side: Side,
+        f: impl FnMut() -> io::Result<usize>,
+    ) -> Result<Wrote, Error> {
+        match self.call(call, side, f) {
             Ok(n) => Ok(Wrote::Bytes(n)),
             Err(Error::Os { source, .. }) if source.kind() == io::ErrorKind::WouldBlock => {
                 self.would_block = true;

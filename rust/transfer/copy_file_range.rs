@@ -16,7 +16,7 @@ impl Job<'_, '_> {
             let mut offset = self.offset();
             // Its errors are reported against the target, as sendfile's are.
             match self.calls.write_call(Call::CopyFileRange, || {
-                sys::copy_file_range(dst, src, &mut offset, want)
+                sys::copy_file_range(dst, None, src, &mut offset, want)
             })? {
                 Wrote::WouldBlock => return Ok(()),
                 Wrote::Bytes(0) => return self.source_ended(),

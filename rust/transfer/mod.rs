@@ -16,7 +16,9 @@ use std::os::fd::BorrowedFd;
 
 pub(crate) use calls::{write_zero, Calls, Wrote};
 pub(crate) use job::{nothing_at, Extent, Job};
-pub(crate) use probe::{sendfile_missing, source_stat, target_kind};
+pub(crate) use probe::{
+    can_fall_back, sendfile_missing, source_stat, splice_sends_nothing, target_kind,
+};
 
 use crate::error::{Call, Error, Side};
 use crate::sys::{self, FileKind, MAX_OFFSET};

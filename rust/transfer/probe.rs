@@ -156,7 +156,16 @@ pub(crate) fn plan(
             strategy,
             reason: "copy_file_range(2) cannot write to a target opened with O_APPEND",
         }),
+        Strategy::Splice => Err(splice_sends_nothing()),
         other => Ok(other),
+    }
+}
+
+/// SPLICE asked of `transfer_to` or `send_file`.
+pub(crate) fn splice_sends_nothing() -> Error {
+    Error::Unsupported {
+        strategy: Strategy::Splice,
+        reason: "splice(2) receives a socket or pipe into a file (transferFrom); a file is sent by SENDFILE",
     }
 }
 
@@ -168,13 +177,13 @@ pub(crate) fn errno_of(e: &Error) -> Option<i32> {
     }
 }
 
-/// Errors that mean "this kernel or these descriptors cannot do sendfile (or copy_file_range)",
-/// not "the I/O failed": what a transfer falls back from, before the first byte.
+/// Errors that mean "this kernel or these descriptors cannot do sendfile (or copy_file_range, or
+/// splice)", not "the I/O failed": what a transfer falls back from, before the first byte.
 pub(crate) fn can_fall_back(e: &Error) -> bool {
     matches!(
         e,
         Error::Os {
-            call: Call::Sendfile | Call::CopyFileRange,
+            call: Call::Sendfile | Call::CopyFileRange | Call::Splice,
             ..
         }
     ) && matches!(

@@ -1,0 +1,375 @@
+//! `transfer_from`: the contract of `FileChannel.transferFrom` over borrowed file descriptors (in
+//! the docs of [`transfer_from`], and in `docs/design.md`): the source is asked about once, the
+//! plan made from that ([`plan`], pure, with its unit tests), and the path run (`paths.rs`, and
+//! `splice.rs` with its cached pipe), falling back to read/write where the kernel refuses
+//! copy_file_range or splice before the first byte.
+
+mod paths;
+mod splice;
+
+use std::os::fd::BorrowedFd;
+
+use crate::error::{Call, Error, Side, Unusable};
+use crate::sys::{self, FileKind, MAX_OFFSET};
+use crate::transfer::{Calls, Options, Transferred, CHECKPOINT_BYTES};
+use crate::Strategy;
+
+pub use splice::SPLICE_PIPE;
+
+/// Size of the buffer [`Strategy::ReadWrite`] reads into when receiving (or the count, when
+/// smaller). Chosen by measurement (`docs/benchmarks.md`, "Receiving"): from a loopback socket
+/// into a file, 1 MiB reads moved 2.2× what the JDK's 8 KiB reads move.
+pub const RECEIVE_BUFFER: usize = 1 << 20;
+
+/// What the source of a `transfer_from` is, asked once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// A file, read from its own offset `at` (which advances by what moved), up to `size` bytes
+    /// (`None`: it reports size 0, as a `/proc` file or a device does, and is read to its end).
+    File { at: u64, size: Option<u64> },
+    /// A socket (`pipe` false) or a pipe, read as its bytes come; `nonblocking` when it says
+    /// `EAGAIN` instead of waiting.
+    Stream { pipe: bool, nonblocking: bool },
+}
+
+impl Source {
+    /// The most a transfer of `count` bytes can move: for a file, what it has from its offset.
+    fn clamp(self, count: u64) -> u64 {
+        match self {
+            Source::File {
+                at,
+                size: Some(size),
+            } => size.saturating_sub(at).min(count),
+            Source::File { at, size: None } => MAX_OFFSET.saturating_sub(at).min(count),
+            Source::Stream { .. } => count,
+        }
+    }
+}
+
+/// Moves up to `count` bytes from `src` (a socket, a pipe, or a file open for reading) into the
+/// file `dst` at `position`, with the semantics of JDK 25's `FileChannel.transferFrom`:
+///
+/// - `dst`'s own offset never changes. A `position` past its end extends the file (the gap reads
+///   as zeros), as a positional write does. An `O_APPEND` target gets the bytes at its end,
+///   whatever `position` says, as the JDK's positional write does on Linux.
+/// - A file source is read from its own offset, which advances by the bytes moved; `count` is
+///   clamped to what it has from there.
+/// - A blocking socket or pipe is read until `count` bytes or the end of the stream; a
+///   non-blocking one gives what it has ready (0 if nothing).
+/// - An error after some bytes moved ends the call with their count (the next call reports
+///   it).
+///
+/// # Errors
+/// Only when no byte moved: the OS error of the failing call (`EBADF` for a closed or wrong-mode
+/// descriptor, `ECONNRESET`, `ENOSPC`, ...), a target that is no file (`ESPIPE`, `EISDIR`), a
+/// directory as the source, a strategy that cannot apply ([`Error::Unsupported`]), or `EINTR`
+/// from a signal that interrupted a blocked call (see [`Options::checkpoint`]).
+pub fn transfer_from(
+    dst: BorrowedFd<'_>,
+    src: BorrowedFd<'_>,
+    position: u64,
+    count: u64,
+    strategy: Strategy,
+) -> Result<Transferred, Error> {
+    transfer_from_with(dst, src, position, count, strategy, Options::default())
+}
+
+/// [`transfer_from`] with [`Options`] (the checkpoint and the wake-ups of a blocked read; the
+/// SIGPIPE guard and the target claim do not apply: nothing here can raise `SIGPIPE`).
+pub fn transfer_from_with(
+    dst: BorrowedFd<'_>,
+    src: BorrowedFd<'_>,
+    position: u64,
+    count: u64,
+    strategy: Strategy,
+    mut options: Options<'_>,
+) -> Result<Transferred, Error> {
+    let mut calls = Calls::new(options.checkpoint.take());
+    let append = target_is_file(&mut calls, dst)?;
+    let (source, src_kind) = source(&mut calls, src)?;
+    let count = source.clamp(count);
+    let plan = plan(strategy, source, append);
+    let mut receive = Receive {
+        src,
+        dst,
+        position,
+        count,
+        source,
+        calls,
+        bytes: 0,
+        checked_at: 0,
+        in_pipe: 0,
+    };
+    if count == 0 {
+        // Nothing would move, and the JDK returns 0 then: a strategy that could not apply is
+        // refused only where bytes would move.
+        return Ok(receive.done(plan.unwrap_or(strategy)));
+    }
+    let planned = plan?;
+    receive.calls.arm_watch(src_kind, options.wake);
+    let ran = receive.run_with_fallback(strategy, planned);
+    receive.settle_source();
+    match ran {
+        Ok(rung) => Ok(receive.done(rung)),
+        Err((rung, _)) if receive.bytes > 0 => Ok(receive.done(rung)),
+        Err((_, e)) => Err(e),
+    }
+}
+
+/// Checks that the target is a file (`fstat(2)`) and says whether it appends (`fcntl(2)`).
+fn target_is_file(calls: &mut Calls<'_>, dst: BorrowedFd<'_>) -> Result<bool, Error> {
+    let stat = calls.call(Call::Fstat, Side::Target, || sys::fstat(dst))?;
+    let unusable = match stat.kind {
+        FileKind::Regular | FileKind::CharDevice | FileKind::BlockDevice => None,
+        FileKind::Directory => Some(Unusable::Directory),
+        FileKind::Socket | FileKind::Fifo | FileKind::Other => Some(Unusable::NotSeekable),
+    };
+    if let Some(what) = unusable {
+        return Err(Error::BadDescriptor {
+            side: Side::Target,
+            what,
+        });
+    }
+    let flags = calls.call(Call::Fcntl, Side::Target, || sys::status_flags(dst))?;
+    Ok(flags.append)
+}
+
+/// What the source is: `fstat(2)`, then its offset (`lseek(2)`) for a file, its flags
+/// (`fcntl(2)`) for a stream.
+fn source(calls: &mut Calls<'_>, src: BorrowedFd<'_>) -> Result<(Source, FileKind), Error> {
+    let stat = calls.call(Call::Fstat, Side::Source, || sys::fstat(src))?;
+    let source = match stat.kind {
+        FileKind::Regular | FileKind::CharDevice | FileKind::BlockDevice => {
+            let at = calls.call(Call::Lseek, Side::Source, || sys::seek(src, None))?;
+            let size_known = stat.kind == FileKind::Regular && stat.size > 0;
+            Source::File {
+                at,
+                size: size_known.then_some(stat.size),
+            }
+        }
+        FileKind::Socket | FileKind::Fifo => {
+            let flags = calls.call(Call::Fcntl, Side::Source, || sys::status_flags(src))?;
+            Source::Stream {
+                pipe: stat.kind == FileKind::Fifo,
+                nonblocking: flags.nonblocking,
+            }
+        }
+        FileKind::Directory => {
+            return Err(Error::BadDescriptor {
+                side: Side::Source,
+                what: Unusable::Directory,
+            })
+        }
+        FileKind::Other => {
+            return Err(Error::BadDescriptor {
+                side: Side::Source,
+                what: Unusable::NotSeekable,
+            })
+        }
+    };
+    Ok((source, stat.kind))
+}
+
+/// The strategy that will run, or why the requested one cannot (see `docs/design.md`, "Which
+/// path, when").
+pub(crate) fn plan(strategy: Strategy, source: Source, append: bool) -> Result<Strategy, Error> {
+    let file = matches!(source, Source::File { .. });
+    let unsupported = |reason| Err(Error::Unsupported { strategy, reason });
+    match strategy {
+        // An O_APPEND target refuses copy_file_range (EBADF), splice and sendfile at an offset
+        // (EINVAL); a positional write appends.
+        Strategy::Auto if append => Ok(Strategy::ReadWrite),
+        Strategy::Auto if file => Ok(Strategy::CopyFileRange),
+        Strategy::Auto => Ok(Strategy::Splice),
+        Strategy::ReadWrite => Ok(Strategy::ReadWrite),
+        _ if append => unsupported("the target is opened with O_APPEND: only READ_WRITE appends"),
+        Strategy::Splice if file => {
+            unsupported("splice(2) receives from a socket or pipe; the source is a file")
+        }
+        Strategy::Splice => Ok(Strategy::Splice),
+        _ if !file => unsupported("the source is a socket or pipe: use SPLICE or READ_WRITE"),
+        other => Ok(other),
+    }
+}
+
+/// One `transfer_from` in progress.
+pub(crate) struct Receive<'fd, 'cp> {
+    pub(crate) src: BorrowedFd<'fd>,
+    pub(crate) dst: BorrowedFd<'fd>,
+    /// Where in the target the first byte goes.
+    pub(crate) position: u64,
+    /// Bytes to move at most (clamped to what a file source has).
+    pub(crate) count: u64,
+    pub(crate) source: Source,
+    pub(crate) calls: Calls<'cp>,
+    /// Bytes written to the target so far.
+    pub(crate) bytes: u64,
+    /// `bytes` when the checkpoint last ran.
+    checked_at: u64,
+    /// Bytes taken from the source into the splice pipe and not yet written to the target.
+    pub(crate) in_pipe: usize,
+}
+
+impl Receive<'_, '_> {
+    /// The ladder: `planned` runs; where the kernel refuses copy_file_range or splice for these
+    /// descriptors before the first byte, AUTO goes on by read/write. The strategy that ran, or
+    /// the one that failed and its error.
+    fn run_with_fallback(
+        &mut self,
+        requested: Strategy,
+        planned: Strategy,
+    ) -> Result<Strategy, (Strategy, Error)> {
+        let mut rung = planned;
+        loop {
+            match self.run(rung) {
+                Ok(()) => return Ok(rung),
+                Err(e)
+                    if requested == Strategy::Auto
+                        && rung != Strategy::ReadWrite
+                        && self.bytes == 0
+                        && self.in_pipe == 0
+                        && crate::transfer::can_fall_back(&e) =>
+                {
+                    rung = Strategy::ReadWrite;
+                }
+                Err(e) => return Err((rung, e)),
+            }
+        }
+    }
+
+    fn run(&mut self, strategy: Strategy) -> Result<(), Error> {
+        match strategy {
+            Strategy::CopyFileRange => self.copy_file_range(),
+            Strategy::Sendfile => self.sendfile(),
+            Strategy::Mmap => self.mmap(),
+            Strategy::Splice => self.splice(),
+            _ => self.read_write(),
+        }
+    }
+
+    /// Moves a file source's offset past the bytes that moved, as the JDK sets its position.
+    fn settle_source(&mut self) {
+        if let (Source::File { at, .. }, true) = (self.source, self.bytes > 0) {
+            let to = at + self.bytes;
+            // An lseek to an offset within the file cannot fail on a descriptor that just read
+            // it; if it did, the bytes still moved, and the count says so.
+            let _ = self
+                .calls
+                .call(Call::Lseek, Side::Source, || sys::seek(self.src, Some(to)));
+        }
+    }
+
+    /// Runs the checkpoint once [`CHECKPOINT_BYTES`] have moved since it last ran, or when the
+    /// watchdog woke a blocked call.
+    pub(crate) fn checkpoint(&mut self) -> Result<(), Error> {
+        if self.bytes - self.checked_at >= CHECKPOINT_BYTES || self.calls.poked() {
+            self.checked_at = self.bytes;
+            self.calls.ask_checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// The most one kernel call may move: less while a checkpoint must run in between.
+    pub(crate) fn max_call(&self) -> usize {
+        if self.calls.has_checkpoint() {
+            CHECKPOINT_BYTES as usize
+        } else {
+            sys::MAX_RW_COUNT
+        }
+    }
+
+    pub(crate) fn remaining(&self) -> u64 {
+        self.count - self.bytes
+    }
+
+    /// Where the next byte goes in the target.
+    pub(crate) fn target_offset(&self) -> u64 {
+        self.position.saturating_add(self.bytes)
+    }
+
+    fn done(&self, strategy: Strategy) -> Transferred {
+        Transferred {
+            bytes: self.bytes,
+            strategy,
+            syscalls: self.calls.count,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: Source = Source::File {
+        at: 0,
+        size: Some(100),
+    };
+    const SOCKET: Source = Source::Stream {
+        pipe: false,
+        nonblocking: false,
+    };
+
+    #[test]
+    fn auto_plans_copy_file_range_for_files_splice_for_streams_read_write_to_append() {
+        assert_eq!(
+            plan(Strategy::Auto, FILE, false).unwrap(),
+            Strategy::CopyFileRange
+        );
+        assert_eq!(
+            plan(Strategy::Auto, SOCKET, false).unwrap(),
+            Strategy::Splice
+        );
+        assert_eq!(
+            plan(Strategy::Auto, SOCKET, true).unwrap(),
+            Strategy::ReadWrite
+        );
+        assert_eq!(
+            plan(Strategy::Auto, FILE, true).unwrap(),
+            Strategy::ReadWrite
+        );
+    }
+
+    #[test]
+    fn paths_that_cannot_apply_are_refused() {
+        for (strategy, source, append) in [
+            (Strategy::Splice, FILE, false),
+            (Strategy::Splice, SOCKET, true),
+            (Strategy::CopyFileRange, SOCKET, false),
+            (Strategy::CopyFileRange, FILE, true),
+            (Strategy::Sendfile, SOCKET, false),
+            (Strategy::Sendfile, FILE, true),
+            (Strategy::Mmap, SOCKET, false),
+        ] {
+            let refused = plan(strategy, source, append);
+            assert!(
+                matches!(refused, Err(Error::Unsupported { strategy: s, .. }) if s == strategy),
+                "{strategy} {source:?} {append}: {refused:?}"
+            );
+        }
+        for strategy in [Strategy::ReadWrite, Strategy::Mmap, Strategy::Sendfile] {
+            assert_eq!(plan(strategy, FILE, false).unwrap(), strategy);
+        }
+        assert_eq!(
+            plan(Strategy::ReadWrite, SOCKET, true).unwrap(),
+            Strategy::ReadWrite
+        );
+    }
+
+    #[test]
+    fn a_file_source_gives_what_it_has_from_its_offset() {
+        let at_40 = Source::File {
+            at: 40,
+            size: Some(100),
+        };
+        assert_eq!(at_40.clamp(1000), 60);
+        assert_eq!(at_40.clamp(10), 10);
+        let past_end = Source::File {
+            at: 200,
+            size: Some(100),
+        };
+        assert_eq!(past_end.clamp(10), 0);
+        let unknown = Source::File { at: 5, size: None };
+        assert_eq!(unknown.clamp(u64::MAX), MAX_OFFSET - 5);
+        assert_eq!(SOCKET.clamp(u64::MAX), u64::MAX);
+    }
+}
