@@ -38,6 +38,8 @@ pub enum Call {
     Pipe,
     /// `open(2)` of `/proc/self/fd/N`: a second description of the target
     Open,
+    /// `poll(2)`: waiting for a source whose channel blocks on a non-blocking descriptor
+    Poll,
 }
 
 impl fmt::Display for Call {
@@ -57,6 +59,7 @@ impl fmt::Display for Call {
             Call::Lseek => "lseek",
             Call::Pipe => "pipe",
             Call::Open => "open",
+            Call::Poll => "poll",
         })
     }
 }

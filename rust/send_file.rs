@@ -307,6 +307,7 @@ fn body_then_trailer(
         target: None,
         wake: options.wake,
         source_checked: true,
+        source_blocks: false,
     };
     let mut ran = planned;
     while let Some(next) = job.run_rung(ran, requested, dst_kind, &body_options)? {

@@ -453,6 +453,17 @@ pub fn splice_out(
     })
 }
 
+/// `poll(2)` until `fd` is readable (or hung up, or in error: the next read says which).
+pub fn wait_readable(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let mut poll = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: `poll` is one valid pollfd for the call.
+    cvt_int(unsafe { libc::poll(&mut poll, 1, -1) }).map(drop)
+}
+
 /// A second open file description of the file `fd` refers to, for writing
 /// (`/proc/self/fd/N`, `O_WRONLY`): it has its own file offset, so a call that writes at the
 /// descriptor's offset (sendfile) can write at a chosen one without moving `fd`'s.

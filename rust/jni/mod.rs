@@ -18,6 +18,7 @@
 mod buffers;
 mod send_file;
 mod status;
+mod transfer_from;
 
 use std::ffi::c_void;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
@@ -39,11 +40,11 @@ struct Ids {
     native_class: Global<JClass<'static>>,
     /// `static int checkpoint(Object src, Object dst)` in `dev.zerocopy.Native`.
     checkpoint: JStaticMethodID,
-    /// The `FileDescriptor fd` field of FileChannelImpl, SocketChannelImpl and SinkChannelImpl,
-    /// indexed by the kind code `dev.zerocopy.Native` passes.
-    channel_fd: [JFieldID; 3],
-    /// Those three classes, in the same order: a field is read only from an instance of its class.
-    channel_class: [Global<JClass<'static>>; 3],
+    /// The `FileDescriptor fd` field of FileChannelImpl, SocketChannelImpl, SinkChannelImpl and
+    /// SourceChannelImpl, indexed by their kind code.
+    channel_fd: [JFieldID; KINDS],
+    /// Those classes, in the same order: a field is read only from an instance of its class.
+    channel_class: [Global<JClass<'static>>; KINDS],
     /// `int fd` in `java.io.FileDescriptor`.
     descriptor_fd: JFieldID,
     /// `volatile boolean closed` in `java.nio.channels.spi.AbstractInterruptibleChannel`.
@@ -61,20 +62,22 @@ static IDS: OnceLock<Ids> = OnceLock::new();
 
 fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
     let fd_sig = jni_sig!("Ljava/io/FileDescriptor;");
-    let mut channel_fd = Vec::with_capacity(3);
-    let mut channel_class = Vec::with_capacity(3);
+    let mut channel_fd = Vec::with_capacity(KINDS);
+    let mut channel_class = Vec::with_capacity(KINDS);
     for class in [
         jni_str!("sun/nio/ch/FileChannelImpl"),
         jni_str!("sun/nio/ch/SocketChannelImpl"),
         jni_str!("sun/nio/ch/SinkChannelImpl"),
+        jni_str!("sun/nio/ch/SourceChannelImpl"),
     ] {
         let class = env.find_class(class)?;
         channel_fd.push(env.get_field_id(&class, jni_str!("fd"), &fd_sig)?);
         channel_class.push(env.new_global_ref(class)?);
     }
-    let channel_class: [Global<JClass<'static>>; 3] = channel_class
-        .try_into()
-        .map_err(|_| jni::errors::Error::JniCall(jni::errors::JniError::Unknown))?;
+    let unknown = || jni::errors::Error::JniCall(jni::errors::JniError::Unknown);
+    let channel_class: [Global<JClass<'static>>; KINDS] =
+        channel_class.try_into().map_err(|_| unknown())?;
+    let channel_fd: [JFieldID; KINDS] = channel_fd.try_into().map_err(|_| unknown())?;
     let descriptor = env.find_class(jni_str!("java/io/FileDescriptor"))?;
     let channel = env.find_class(jni_str!(
         "java/nio/channels/spi/AbstractInterruptibleChannel"
@@ -94,7 +97,7 @@ fn load_ids(env: &mut Env) -> jni::errors::Result<Ids> {
             jni_sig!("(Ljava/lang/Object;Ljava/lang/Object;)I"),
         )?,
         native_class: env.new_global_ref(native)?,
-        channel_fd: [channel_fd[0], channel_fd[1], channel_fd[2]],
+        channel_fd,
         channel_class,
         descriptor_fd: env.get_field_id(&descriptor, jni_str!("fd"), jni_sig!("I"))?,
         channel_closed: env.get_field_id(&channel, jni_str!("closed"), jni_sig!("Z"))?,
@@ -185,10 +188,15 @@ fn descriptor_fd(env: &mut Env, ids: &Ids, descriptor: &JObject) -> Result<RawFd
 }
 
 /// A private duplicate of a JDK channel's descriptor (see the module docs for why it is safe),
-/// and the channel's kind code; a source must be a FileChannel.
-fn pin(env: &mut Env, ids: &Ids, channel: &JObject, side: Side) -> Result<(OwnedFd, jint), Fault> {
+/// and the channel's kind code, which must be one of `accepts` (IllegalArgumentException).
+fn pin(
+    env: &mut Env,
+    ids: &Ids,
+    channel: &JObject,
+    (side, accepts): (Side, &[jint]),
+) -> Result<(OwnedFd, jint), Fault> {
     let (descriptor, fd, kind) = channel_fd(env, ids, channel)?;
-    if side == Side::Source && kind != FILE {
+    if !accepts.contains(&kind) {
         return Err(Fault::IllegalArgument);
     }
     if fd < 0 {
@@ -256,6 +264,17 @@ fn ask_checkpoint(env: &mut Env, ids: &Ids, src: &JObject, dst: &JObject) -> Opt
 const FILE: jint = 0;
 const SOCKET: jint = 1;
 const PIPE_SINK: jint = 2;
+const PIPE_SOURCE: jint = 3;
+const KINDS: usize = 4;
+
+/// What each side of a call may be: the source of `transferTo` and `sendFile` (a FileChannel),
+/// their target (a FileChannel, SocketChannel or Pipe.SinkChannel), and the source of
+/// `transferFrom` (a FileChannel, SocketChannel or Pipe.SourceChannel; its target is a
+/// FileChannel, as `FROM_FILE` says).
+const FROM_FILE: (Side, &[jint]) = (Side::Source, &[FILE]);
+const TO_WRITER: (Side, &[jint]) = (Side::Target, &[FILE, SOCKET, PIPE_SINK]);
+const INTO_FILE: (Side, &[jint]) = (Side::Target, &[FILE]);
+const FROM_READER: (Side, &[jint]) = (Side::Source, &[FILE, SOCKET, PIPE_SOURCE]);
 
 /// `Native.checkpoint`'s answers.
 const GO_ON: jint = 0;
@@ -264,10 +283,11 @@ const STOP_CLOSED: jint = 2;
 
 /// The `static final` fields of `dev.zerocopy.Native` that must equal these constants: checked
 /// in `JNI_OnLoad`, which refuses to load the library if any differs.
-const SHARED_INTS: [(&str, jlong); 15] = [
+const SHARED_INTS: [(&str, jlong); 16] = [
     ("FILE", FILE as jlong),
     ("SOCKET", SOCKET as jlong),
     ("PIPE_SINK", PIPE_SINK as jlong),
+    ("PIPE_SOURCE", PIPE_SOURCE as jlong),
     ("GO_ON", GO_ON as jlong),
     ("STOP_INTERRUPTED", STOP_INTERRUPTED as jlong),
     ("STOP_CLOSED", STOP_CLOSED as jlong),
@@ -304,8 +324,8 @@ fn transfer(
     report: &JLongArray,
 ) -> Result<jlong, Fault> {
     let ids = ids()?;
-    let (src_fd, _) = pin(env, ids, src, Side::Source)?;
-    let (dst_fd, dst_kind) = pin(env, ids, dst, Side::Target)?;
+    let (src_fd, _) = pin(env, ids, src, FROM_FILE)?;
+    let (dst_fd, dst_kind) = pin(env, ids, dst, TO_WRITER)?;
     let (Ok(position), Ok(count)) = (u64::try_from(position), u64::try_from(count)) else {
         // The JDK checks the channels' modes before the arguments.
         check_access(src_fd.as_fd(), dst_fd.as_fd())?;
@@ -521,8 +541,8 @@ pub extern "system" fn Java_dev_zerocopy_Native_checkAccess0<'local>(
 ) -> jlong {
     with_status(&mut env, |env| {
         let ids = ids()?;
-        let (src_fd, _) = pin(env, ids, &src, Side::Source)?;
-        let (dst_fd, _) = pin(env, ids, &dst, Side::Target)?;
+        let (src_fd, _) = pin(env, ids, &src, FROM_FILE)?;
+        let (dst_fd, _) = pin(env, ids, &dst, TO_WRITER)?;
         check_access(src_fd.as_fd(), dst_fd.as_fd())?;
         Ok(0)
     })

@@ -15,9 +15,9 @@ use super::buffers::{Buffers, Raw, Slices};
 use super::status::{with_status, Fault, INTERRUPTED};
 use super::{
     ask_checkpoint, checkpoint_from_raw, ids, java_options, on_raw_env, outcome, pin, registered,
-    target_kind, Guard, Stop,
+    target_kind, Guard, Stop, FROM_FILE, TO_WRITER,
 };
-use crate::{send_file_with, Sent, Side, Strategy, TargetKind};
+use crate::{send_file_with, Sent, Strategy, TargetKind};
 
 /// The staging buffer's layout: three `long`s of results (the strategy that moved the body, the
 /// kernel calls, the body's bytes), then the header's bytes, then the trailer's
@@ -244,8 +244,8 @@ fn on_duplicates(
 ) -> Result<Option<Sent>, Fault> {
     let ids = ids()?;
     let ((file_fd, _), (target_fd, kind)) = (
-        pin(env, ids, file, Side::Source)?,
-        pin(env, ids, target, Side::Target)?,
+        pin(env, ids, file, FROM_FILE)?,
+        pin(env, ids, target, TO_WRITER)?,
     );
     let fds = (file_fd.as_fd(), target_fd.as_fd());
     // The target's kind as its class says, not as the Java side claimed.

@@ -80,6 +80,10 @@ pub struct Options<'a> {
     /// The caller checked that the source is a file open for reading (the JNI face, from the
     /// channel's own flags): `send_file` may write the header before it first reads the file.
     pub(crate) source_checked: bool,
+    /// The caller's channel is blocking whatever its descriptor's `O_NONBLOCK` says (a JDK 21+
+    /// socket used by a virtual thread is non-blocking underneath): `transfer_from` waits for it
+    /// (`poll(2)`) instead of ending when it has nothing ready.
+    pub(crate) source_blocks: bool,
 }
 
 impl Default for Options<'_> {
@@ -90,6 +94,7 @@ impl Default for Options<'_> {
             target: None,
             wake: false,
             source_checked: false,
+            source_blocks: false,
         }
     }
 }

@@ -85,8 +85,16 @@ pub fn transfer_from_with(
     mut options: Options<'_>,
 ) -> Result<Transferred, Error> {
     let mut calls = Calls::new(options.checkpoint.take());
+    let mut waits = false;
     let append = target_is_file(&mut calls, dst)?;
-    let (source, src_kind) = source(&mut calls, src)?;
+    let (mut source, src_kind) = source(&mut calls, src)?;
+    if let Source::Stream { nonblocking, .. } = &mut source {
+        if options.source_blocks && *nonblocking {
+            // Waited for with poll(2) (`Receive::wait_ready`): the channel blocks.
+            *nonblocking = false;
+            waits = true;
+        }
+    }
     let count = source.clamp(count);
     let plan = plan(strategy, source, append);
     let mut receive = Receive {
@@ -99,6 +107,7 @@ pub fn transfer_from_with(
         bytes: 0,
         checked_at: 0,
         in_pipe: 0,
+        waits,
     };
     if count == 0 {
         // Nothing would move, and the JDK returns 0 then: a strategy that could not apply is
@@ -208,6 +217,8 @@ pub(crate) struct Receive<'fd, 'cp> {
     checked_at: u64,
     /// Bytes taken from the source into the splice pipe and not yet written to the target.
     pub(crate) in_pipe: usize,
+    /// The source's descriptor is non-blocking but its owner blocks: wait until it is ready.
+    waits: bool,
 }
 
 impl Receive<'_, '_> {
@@ -245,6 +256,19 @@ impl Receive<'_, '_> {
             Strategy::Splice => self.splice(),
             _ => self.read_write(),
         }
+    }
+
+    /// Whether to try the source again after it said `EAGAIN`: for a source whose channel blocks
+    /// on a non-blocking descriptor, once `poll(2)` says it is ready (through the checkpoint
+    /// when a signal interrupts the wait).
+    pub(crate) fn wait_ready(&mut self) -> Result<bool, Error> {
+        if !self.waits {
+            return Ok(false);
+        }
+        let src = self.src;
+        self.calls
+            .call(Call::Poll, Side::Source, || sys::wait_readable(src))?;
+        Ok(true)
     }
 
     /// Moves a file source's offset past the bytes that moved, as the JDK sets its position.

@@ -38,6 +38,7 @@ impl Receive<'_, '_> {
                         .calls
                         .may_block(Call::Read, Side::Source, || buf.read(src, want))?
                     {
+                        Wrote::WouldBlock if self.wait_ready()? => continue,
                         Wrote::WouldBlock => return Ok(()),
                         Wrote::Bytes(n) => n,
                     }

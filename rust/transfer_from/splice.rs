@@ -65,6 +65,7 @@ impl Receive<'_, '_> {
             match self.calls.may_block(Call::Splice, Side::Source, || {
                 sys::splice_out(src, dst, &mut at, want, nonblocking)
             })? {
+                Wrote::WouldBlock if self.wait_ready()? => continue,
                 Wrote::WouldBlock | Wrote::Bytes(0) => return Ok(()),
                 Wrote::Bytes(n) => self.bytes += n as u64,
             }
@@ -85,6 +86,7 @@ impl Receive<'_, '_> {
             match self.calls.may_block(Call::Splice, Side::Source, || {
                 sys::splice_in(src, into, want, nonblocking)
             })? {
+                Wrote::WouldBlock if self.wait_ready()? => continue,
                 Wrote::WouldBlock | Wrote::Bytes(0) => return Ok(()),
                 Wrote::Bytes(n) => self.in_pipe = n,
             }

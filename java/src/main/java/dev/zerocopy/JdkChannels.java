@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.locks.ReentrantLock;
@@ -66,11 +67,19 @@ final class JdkChannels {
     private static final MethodHandle SINK_LOCK;
     private static final MethodHandle SINK_BEGIN;
     private static final MethodHandle SINK_END;
+    /** The read side of SocketChannelImpl and SourceChannelImpl, for transferFrom. */
+    private static final MethodHandle SOCKET_READ_LOCK;  // (Object) ReentrantLock
+    private static final MethodHandle SOCKET_BEGIN_READ; // (Object, boolean) void
+    private static final MethodHandle SOCKET_END_READ;   // (Object, boolean, boolean) void
+    private static final MethodHandle SOURCE_FD;
+    private static final MethodHandle SOURCE_READ_LOCK;
+    private static final MethodHandle SOURCE_BEGIN_READ;
+    private static final MethodHandle SOURCE_END_READ;
     /** {@code Thread.isVirtual()} (JDK 21+), or null. */
     private static final MethodHandle IS_VIRTUAL;
 
     static {
-        MethodHandle[] h = new MethodHandle[16];
+        MethodHandle[] h = new MethodHandle[23];
         String missing = null;
         if (!Native.AVAILABLE) {
             missing = "the native library did not load";
@@ -99,6 +108,13 @@ final class JdkChannels {
         SINK_LOCK = h[13];
         SINK_BEGIN = h[14];
         SINK_END = h[15];
+        SOCKET_READ_LOCK = h[16];
+        SOCKET_BEGIN_READ = h[17];
+        SOCKET_END_READ = h[18];
+        SOURCE_FD = h[19];
+        SOURCE_READ_LOCK = h[20];
+        SOURCE_BEGIN_READ = h[21];
+        SOURCE_END_READ = h[22];
         MethodHandle isVirtual = null;
         try {
             isVirtual = MethodHandles.publicLookup().findVirtual(Thread.class, "isVirtual",
@@ -121,6 +137,7 @@ final class JdkChannels {
         Class<?> threadSet = Class.forName("sun.nio.ch.NativeThreadSet", false, null);
         Class<?> socket = Class.forName("sun.nio.ch.SocketChannelImpl", false, null);
         Class<?> sink = Class.forName("sun.nio.ch.SinkChannelImpl", false, null);
+        Class<?> source = Class.forName("sun.nio.ch.SourceChannelImpl", false, null);
         MethodType onObject = MethodType.methodType(void.class, Object.class);
 
         h[0] = getter(lookup, file, "fd", FileDescriptor.class);
@@ -145,6 +162,18 @@ final class JdkChannels {
             h[10 + 4 * i] = lookup.findVirtual(c, "beginWrite", MethodType.methodType(void.class, boolean.class))
                     .asType(MethodType.methodType(void.class, Object.class, boolean.class));
             h[11 + 4 * i] = lookup.findVirtual(c, "endWrite",
+                    MethodType.methodType(void.class, boolean.class, boolean.class))
+                    .asType(MethodType.methodType(void.class, Object.class, boolean.class, boolean.class));
+        }
+        h[19] = getter(lookup, source, "fdVal", int.class);
+        Class<?>[] readers = {socket, source};
+        int[] at = {16, 20};
+        for (int i = 0; i < readers.length; i++) {
+            Class<?> c = readers[i];
+            h[at[i]] = getter(lookup, c, "readLock", ReentrantLock.class);
+            h[at[i] + 1] = lookup.findVirtual(c, "beginRead", MethodType.methodType(void.class, boolean.class))
+                    .asType(MethodType.methodType(void.class, Object.class, boolean.class));
+            h[at[i] + 2] = lookup.findVirtual(c, "endRead",
                     MethodType.methodType(void.class, boolean.class, boolean.class))
                     .asType(MethodType.methodType(void.class, Object.class, boolean.class, boolean.class));
         }
@@ -194,8 +223,11 @@ final class JdkChannels {
 
     /** A native call on the channels' descriptor numbers, made while they cannot be reused. */
     interface OnDescriptors {
-        /** The bytes moved, or {@link Native#INTERRUPTED}. */
-        long run(int srcFd, int targetFd) throws IOException;
+        /**
+         * The bytes moved, or {@link Native#INTERRUPTED}; the descriptors in the order the call
+         * names its channels (transferTo: source, target; transferFrom: target, source).
+         */
+        long run(int firstFd, int secondFd) throws IOException;
     }
 
     /**
@@ -279,6 +311,129 @@ final class JdkChannels {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code call} (a native transferFrom, given the target's and the source's descriptor
+     * numbers) with this thread registered with both channels for the whole call, one interrupt
+     * hook per call as in {@link #transfer}: from a file, JDK 25's transferFromDirect (the
+     * target's hook, both registered); from a socket or pipe, the source's own read protocol, as
+     * its {@code read} runs it, with the target registered inside it. A close or interrupt that
+     * lands during the call shows as the JDK's own exceptions from the deregistration, except
+     * that a stream that gave some bytes first returns their count, as JDK 25's loop returns it.
+     */
+    static long transferFrom(FileChannel target, ReadableByteChannel src, int srcKind, OnDescriptors call)
+            throws IOException {
+        if (srcKind == Native.FILE) {
+            return fromFile(target, (FileChannel) src, call);
+        }
+        long n = fromReader(target, src, srcKind == Native.SOCKET, call);
+        // Interrupted with nothing read from a non-blocking source, which has no hook (a blocking
+        // one's hook closed it, and its endRead threw).
+        return n == 0 && Thread.currentThread().isInterrupted() ? Native.INTERRUPTED : n;
+    }
+
+    /** JDK 25's transferFromDirect: the target's interrupt hook, both registered. */
+    private static long fromFile(FileChannel target, FileChannel src, OnDescriptors call) throws IOException {
+        boolean completed = false;
+        try {
+            beginBlocking(target);
+            int targetIndex = register(target);
+            try {
+                int sourceIndex = register(src);
+                try {
+                    long n = call.run(fileFd(target), fileFd(src));
+                    completed = n >= 0;
+                    return n;
+                } finally {
+                    deregister(src, sourceIndex);
+                }
+            } finally {
+                deregister(target, targetIndex);
+            }
+        } finally {
+            endBlocking(target, completed);
+        }
+    }
+
+    /** A socket or pipe source: its own read protocol, the target registered inside it. */
+    private static long fromReader(FileChannel target, ReadableByteChannel src, boolean socket, OnDescriptors call)
+            throws IOException {
+        long n = -1;
+        ReentrantLock lock = readLock(socket, src);
+        lock.lock();
+        try {
+            boolean blocking = ((SelectableChannel) src).isBlocking();
+            try {
+                beginRead(socket, src, blocking);
+                if (!src.isOpen()) {
+                    // beginRead checks nothing for a non-blocking channel
+                    throw new ClosedChannelException();
+                }
+                int targetIndex = register(target);
+                try {
+                    n = call.run(fileFd(target), socket ? fdVal(true, src) : sourceFd(src));
+                    return n;
+                } finally {
+                    deregister(target, targetIndex);
+                }
+            } finally {
+                endRead(socket, src, blocking, n > 0);
+            }
+        } catch (ClosedChannelException e) {
+            if (n > 0) {
+                return n; // JDK 25's loop: the bytes that arrived before the close or interrupt
+            }
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static int sourceFd(Object channel) {
+        try {
+            return (int) SOURCE_FD.invokeExact(channel);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static ReentrantLock readLock(boolean socket, Object channel) {
+        try {
+            return socket ? (ReentrantLock) SOCKET_READ_LOCK.invokeExact(channel)
+                    : (ReentrantLock) SOURCE_READ_LOCK.invokeExact(channel);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static void beginRead(boolean socket, Object channel, boolean blocking) throws IOException {
+        try {
+            if (socket) {
+                SOCKET_BEGIN_READ.invokeExact(channel, blocking);
+            } else {
+                SOURCE_BEGIN_READ.invokeExact(channel, blocking);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static void endRead(boolean socket, Object channel, boolean blocking, boolean completed)
+            throws IOException {
+        try {
+            if (socket) {
+                SOCKET_END_READ.invokeExact(channel, blocking, completed);
+            } else {
+                SOURCE_END_READ.invokeExact(channel, blocking, completed);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
         }
     }
 

@@ -5,8 +5,8 @@ import java.nio.channels.FileChannel;
 
 /**
  * The native methods and what decides whether they apply. The natives read the file descriptor
- * of the JDK's own channel classes (FileChannelImpl, SocketChannelImpl, SinkChannelImpl), so a
- * channel qualifies only when its class is exactly one of them.
+ * of the JDK's own channel classes (FileChannelImpl, SocketChannelImpl, SinkChannelImpl,
+ * SourceChannelImpl), so a channel qualifies only when its class is exactly one of them.
  */
 final class Native {
     /*
@@ -18,6 +18,7 @@ final class Native {
     static final int FILE = 0;
     static final int SOCKET = 1;
     static final int PIPE_SINK = 2;
+    static final int PIPE_SOURCE = 3;
     static final int NONE = -1;
 
     /**
@@ -41,6 +42,7 @@ final class Native {
     private static final Class<?> FILE_CHANNEL = jdkClass("sun.nio.ch.FileChannelImpl");
     private static final Class<?> SOCKET_CHANNEL = jdkClass("sun.nio.ch.SocketChannelImpl");
     private static final Class<?> SINK_CHANNEL = jdkClass("sun.nio.ch.SinkChannelImpl");
+    private static final Class<?> SOURCE_CHANNEL = jdkClass("sun.nio.ch.SourceChannelImpl");
 
     private Native() {}
 
@@ -61,6 +63,8 @@ final class Native {
             return SOCKET;
         } else if (c == SINK_CHANNEL) {
             return PIPE_SINK;
+        } else if (c == SOURCE_CHANNEL) {
+            return PIPE_SOURCE;
         }
         return NONE;
     }
@@ -75,6 +79,20 @@ final class Native {
         } else if (targetKind == NONE) {
             return "the target is a " + target.getClass().getName()
                     + ", not a JDK FileChannel, SocketChannel or Pipe.SinkChannel with a file descriptor";
+        }
+        return null;
+    }
+
+    /** Why the native transferFrom cannot run for these channels, or null when it can. */
+    static String unsupportedFromReason(int targetKind, Object target, int srcKind, Object src) {
+        if (!AVAILABLE) {
+            return "the zerocopy-nio native library did not load";
+        } else if (targetKind != FILE) {
+            return "the target is a " + target.getClass().getName()
+                    + ", not a JDK FileChannel with a file descriptor";
+        } else if (srcKind == NONE || srcKind == PIPE_SINK) {
+            return "the source is a " + src.getClass().getName()
+                    + ", not a JDK FileChannel, SocketChannel or Pipe.SourceChannel with a file descriptor";
         }
         return null;
     }
@@ -130,6 +148,22 @@ final class Native {
     static native long sendFile0(boolean registered, int fileFd, int targetFd, long position, long count,
             int targetKind, int strategy, java.nio.ByteBuffer staging, int headerLen, int trailerLen,
             java.nio.ByteBuffer[] header, java.nio.ByteBuffer[] trailer, FileChannel file, Object target);
+
+    /**
+     * ZeroCopy.transferFrom on private duplicates of the descriptors: the bytes moved, or a
+     * status. blocking: the source channel blocks (whatever its descriptor's O_NONBLOCK says).
+     * The modes and arguments were checked.
+     */
+    static native long transferFrom0(FileChannel dst, Object src, long position, long count, int strategy,
+            boolean blocking, long[] report);
+
+    /**
+     * transferFrom0 on the channels' descriptor numbers, which the caller keeps valid by its
+     * registration with both channels (JdkChannels.transferFrom). stream: the source is a socket
+     * or pipe.
+     */
+    static native long transferFromRegistered0(int dstFd, int srcFd, long position, long count, int strategy,
+            boolean blocking, boolean stream, FileChannel dst, Object src, long[] report);
 
     /** The name of the strategy with this code in the native library, or null if it has none. */
     static native String strategyName0(int code);

@@ -1,14 +1,17 @@
 package dev.zerocopy;
 
 /**
- * How {@link ZeroCopy#transferTo} moves the bytes. Each native strategy carries the code of the C
+ * How {@link ZeroCopy#transferTo}, {@link ZeroCopy#sendFile} and {@link ZeroCopy#transferFrom}
+ * move the bytes. Each native strategy carries the code of the C
  * header ({@code ZC_STRATEGY_*}), which is what the native side receives.
  */
 public enum Strategy {
     /**
-     * The best native path for the target ({@link #SENDFILE}, or {@link #READ_WRITE} for
-     * append-mode files and sources that report size 0); the JDK's own {@code transferTo} when
-     * the library is not loaded or a channel has no file descriptor.
+     * The best native path, chosen by measurement: for transferTo {@link #SENDFILE} (or
+     * {@link #READ_WRITE} for append-mode files and sources that report size 0); for
+     * transferFrom {@link #SPLICE} from a socket or pipe and {@link #COPY_FILE_RANGE} from a file
+     * (or {@link #READ_WRITE} into an append-mode file). The JDK's own method when the library is
+     * not loaded or a channel has no file descriptor.
      */
     AUTO(0),
     /** {@code sendfile(2)}: the bytes never enter user space. */
@@ -23,7 +26,17 @@ public enum Strategy {
      * files before the first byte, the transfer goes on by sendfile, or read/write.
      */
     COPY_FILE_RANGE(4),
-    /** {@link java.nio.channels.FileChannel#transferTo} itself, for comparison. */
+    /**
+     * {@code splice(2)}, for {@link ZeroCopy#transferFrom} from a SocketChannel or
+     * Pipe.SourceChannel into a file: a pipe is spliced straight into the file, a socket through a
+     * pipe each thread keeps (emptied before every call returns). The bytes never enter user
+     * space. AUTO's choice for those sources.
+     */
+    SPLICE(5),
+    /**
+     * The running JDK's own {@link java.nio.channels.FileChannel#transferTo} (or
+     * {@code transferFrom}), for comparison.
+     */
     JDK(-1);
 
     private final int code;

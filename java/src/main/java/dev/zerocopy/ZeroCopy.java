@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.NotYetConnectedException;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.Arrays;
@@ -371,6 +372,72 @@ public final class ZeroCopy {
         return e;
     }
 
+    /** {@link #transferFrom(FileChannel, ReadableByteChannel, long, long, Strategy)} with the default strategy. */
+    public static long transferFrom(FileChannel dst, ReadableByteChannel src, long position, long count)
+            throws IOException {
+        return transferFrom(dst, src, position, count, defaultStrategy(), null);
+    }
+
+    /**
+     * Transfers up to {@code count} bytes from {@code src} into {@code dst} at {@code position},
+     * with {@code strategy}, as {@code dst.transferFrom(src, position, count)} does on JDK 25,
+     * on every JVM this runs on.
+     *
+     * <ul>
+     *   <li>{@code dst}'s position never changes. A {@code position} past its end grows the file
+     *       (the gap's bytes are unspecified; zeros on Linux), as JDK 21+ do (JDK 17 returns 0
+     *       there). An append-mode {@code dst} gets the bytes at its end whatever
+     *       {@code position} says, as the JDK's positional write puts them on Linux.</li>
+     *   <li>A FileChannel source is read from its own position, which advances by the count;
+     *       the count is clamped to what it has from there.</li>
+     *   <li>A blocking SocketChannel or Pipe.SourceChannel is read until {@code count} bytes or
+     *       the end of the stream; a non-blocking one gives what it has ready (0 if nothing).</li>
+     *   <li>Checks, in JDK 25's order: a closed {@code dst}, then a closed {@code src}
+     *       ({@link ClosedChannelException}; null: {@link NullPointerException}); a FileChannel
+     *       source not open for reading ({@link NonReadableChannelException}); {@code dst} not
+     *       open for writing ({@link NonWritableChannelException}); a negative position or
+     *       count ({@link IllegalArgumentException}); an unconnected SocketChannel source
+     *       ({@link NotYetConnectedException}); an interrupted thread
+     *       ({@link ClosedByInterruptException}, both channels closed). A channel closed by
+     *       another thread during the call: the bytes moved so far, or
+     *       {@link AsynchronousCloseException}. Interrupted after a stream gave some bytes: their
+     *       count, the source closed, as JDK 25 does.</li>
+     *   <li>AUTO splices from a socket or pipe ({@link Strategy#SPLICE}), copies from a file by
+     *       {@link Strategy#COPY_FILE_RANGE}, and uses {@link Strategy#READ_WRITE} into an
+     *       append-mode file; for channels the native side cannot take, the JDK's own
+     *       transferFrom (with JDK 25's rules on JDK 17).</li>
+     * </ul>
+     *
+     * @return the number of bytes transferred, possibly 0
+     * @throws UnsupportedOperationException a native strategy that cannot run for these channels
+     *     (no library; a channel without a file descriptor; SPLICE from a file; COPY_FILE_RANGE,
+     *     SENDFILE or MMAP from a socket or pipe; any but READ_WRITE into an append-mode file):
+     *     after every check, and only where bytes would move (a count of 0 returns 0)
+     */
+    public static long transferFrom(FileChannel dst, ReadableByteChannel src, long position, long count,
+            Strategy strategy) throws IOException {
+        return transferFrom(dst, src, position, count, strategy, null);
+    }
+
+    /**
+     * {@link #transferFrom(FileChannel, ReadableByteChannel, long, long, Strategy)}, filling
+     * {@code report} (if not null) with the path that ran and the kernel calls it made.
+     */
+    public static long transferFrom(FileChannel dst, ReadableByteChannel src, long position, long count,
+            Strategy strategy, TransferReport report) throws IOException {
+        if (dst == null || strategy == null) {
+            throw new NullPointerException(dst == null ? "dst" : "strategy");
+        }
+        FileChannel target = ZeroCopyFileChannel.unwrap(dst);
+        ReadableByteChannel source = src instanceof ZeroCopyFileChannel
+                ? ZeroCopyFileChannel.unwrap((ZeroCopyFileChannel) src) : src;
+        try {
+            return Receiving.route(target, source, position, count, strategy, report);
+        } catch (ClosedByInterruptException e) {
+            throw closedAll(e, strategy, target, source, dst, src);
+        }
+    }
+
     /**
      * {@link #sendFile(WritableByteChannel, ByteBuffer[], FileChannel, long, long, ByteBuffer[], Strategy)}
      * with the default strategy.
@@ -444,9 +511,11 @@ public final class ZeroCopy {
 
     /**
      * A FileChannel that delegates everything to {@code channel}, except that its
-     * {@code transferTo} runs {@link #transferTo(FileChannel, long, long, WritableByteChannel)}
-     * with the default strategy: code that takes a FileChannel (Netty's DefaultFileRegion, a
-     * log segment) gets the native path with one line. Closing it closes {@code channel}.
+     * {@code transferTo} and {@code transferFrom} run
+     * {@link #transferTo(FileChannel, long, long, WritableByteChannel)} and
+     * {@link #transferFrom(FileChannel, ReadableByteChannel, long, long)} with the default
+     * strategy: code that takes a FileChannel (a log segment, an upload spooler) gets the native
+     * paths with one line. Closing it closes {@code channel}.
      */
     public static FileChannel wrap(FileChannel channel) {
         if (channel == null) {

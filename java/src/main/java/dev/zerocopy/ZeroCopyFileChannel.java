@@ -75,7 +75,7 @@ final class ZeroCopyFileChannel extends FileChannel {
 
     @Override
     public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-        return delegate.transferFrom(src, position, count);
+        return ZeroCopy.transferFrom(delegate, src, position, count);
     }
 
     @Override
