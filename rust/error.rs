@@ -40,8 +40,6 @@ pub enum Call {
     Open,
     /// `poll(2)`: waiting for a source whose channel blocks on a non-blocking descriptor
     Poll,
-    /// `fstatfs(2)`: which file system the target is on
-    Fstatfs,
 }
 
 impl fmt::Display for Call {
@@ -62,7 +60,6 @@ impl fmt::Display for Call {
             Call::Pipe => "pipe",
             Call::Open => "open",
             Call::Poll => "poll",
-            Call::Fstatfs => "fstatfs",
         })
     }
 }

@@ -453,29 +453,6 @@ pub fn splice_out(
     })
 }
 
-/// Whether the file system of `fd` can copy without moving the bytes through the page cache:
-/// share the blocks (XFS, Btrfs, bcachefs, OCFS2, ZFS) or copy on the server (NFS, SMB, Ceph),
-/// which `copy_file_range(2)` then does. (`fstatfs(2)`; ext4, tmpfs and the rest copy.)
-pub fn copies_without_moving(fd: BorrowedFd<'_>) -> io::Result<bool> {
-    const SHARING: [libc::c_long; 9] = [
-        0x5846_5342, // XFS
-        0x9123_683E, // Btrfs
-        0xCA45_1A4E, // bcachefs
-        0x7461_636F, // OCFS2
-        0x2FC1_2FC1, // ZFS
-        0x6969,      // NFS
-        0xFE53_4D42, // SMB2
-        0xFF53_4D42, // CIFS
-        0x00C3_6400, // Ceph
-    ];
-    let mut st = MaybeUninit::<libc::statfs64>::uninit();
-    // SAFETY: `st` is a valid out-pointer for one `statfs64`; the kernel fills it on success.
-    cvt_int(unsafe { libc::fstatfs64(fd.as_raw_fd(), st.as_mut_ptr()) })?;
-    // SAFETY: fstatfs64 returned 0, so it initialised the struct.
-    let kind = unsafe { st.assume_init() }.f_type as libc::c_long;
-    Ok(SHARING.contains(&kind))
-}
-
 /// `poll(2)` until `fd` is readable (or hung up, or in error: the next read says which).
 pub fn wait_readable(fd: BorrowedFd<'_>) -> io::Result<()> {
     let mut poll = libc::pollfd {

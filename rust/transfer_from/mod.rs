@@ -96,15 +96,7 @@ pub fn transfer_from_with(
         }
     }
     let count = source.clamp(count);
-    let copies_in_place = strategy == Strategy::Auto
-        && count > 0
-        && matches!(source, Source::File { .. })
-        && calls
-            .call(Call::Fstatfs, Side::Target, || {
-                sys::copies_without_moving(dst)
-            })
-            .unwrap_or(false);
-    let plan = plan(strategy, source, append, copies_in_place);
+    let plan = plan(strategy, source, append);
     let mut receive = Receive {
         src,
         dst,
@@ -188,23 +180,15 @@ fn source(calls: &mut Calls<'_>, src: BorrowedFd<'_>) -> Result<(Source, FileKin
 }
 
 /// The strategy that will run, or why the requested one cannot (see `docs/design.md`, "Which
-/// path, when"). `copies_in_place`: the target's file system copies without moving the bytes
-/// (a reflink, a server-side copy), where AUTO takes copy_file_range for a file source; on the
-/// others (ext4, tmpfs) read/write with a 1 MiB buffer measured faster.
-pub(crate) fn plan(
-    strategy: Strategy,
-    source: Source,
-    append: bool,
-    copies_in_place: bool,
-) -> Result<Strategy, Error> {
+/// path, when").
+pub(crate) fn plan(strategy: Strategy, source: Source, append: bool) -> Result<Strategy, Error> {
     let file = matches!(source, Source::File { .. });
     let unsupported = |reason| Err(Error::Unsupported { strategy, reason });
     match strategy {
         // An O_APPEND target refuses copy_file_range (EBADF), splice and sendfile at an offset
         // (EINVAL); a positional write appends.
         Strategy::Auto if append => Ok(Strategy::ReadWrite),
-        Strategy::Auto if file && copies_in_place => Ok(Strategy::CopyFileRange),
-        Strategy::Auto if file => Ok(Strategy::ReadWrite),
+        Strategy::Auto if file => Ok(Strategy::CopyFileRange),
         Strategy::Auto => Ok(Strategy::Splice),
         Strategy::ReadWrite => Ok(Strategy::ReadWrite),
         _ if append => unsupported("the target is opened with O_APPEND: only READ_WRITE appends"),
@@ -350,13 +334,23 @@ mod tests {
     };
 
     #[test]
-    fn auto_plans_splice_for_streams_and_copy_file_range_where_it_copies_in_place() {
-        let auto = |source, append, in_place| plan(Strategy::Auto, source, append, in_place);
-        assert_eq!(auto(FILE, false, true).unwrap(), Strategy::CopyFileRange);
-        assert_eq!(auto(FILE, false, false).unwrap(), Strategy::ReadWrite);
-        assert_eq!(auto(SOCKET, false, false).unwrap(), Strategy::Splice);
-        assert_eq!(auto(SOCKET, true, false).unwrap(), Strategy::ReadWrite);
-        assert_eq!(auto(FILE, true, true).unwrap(), Strategy::ReadWrite);
+    fn auto_plans_copy_file_range_for_files_splice_for_streams_read_write_to_append() {
+        assert_eq!(
+            plan(Strategy::Auto, FILE, false).unwrap(),
+            Strategy::CopyFileRange
+        );
+        assert_eq!(
+            plan(Strategy::Auto, SOCKET, false).unwrap(),
+            Strategy::Splice
+        );
+        assert_eq!(
+            plan(Strategy::Auto, SOCKET, true).unwrap(),
+            Strategy::ReadWrite
+        );
+        assert_eq!(
+            plan(Strategy::Auto, FILE, true).unwrap(),
+            Strategy::ReadWrite
+        );
     }
 
     #[test]
@@ -370,17 +364,17 @@ mod tests {
             (Strategy::Sendfile, FILE, true),
             (Strategy::Mmap, SOCKET, false),
         ] {
-            let refused = plan(strategy, source, append, true);
+            let refused = plan(strategy, source, append);
             assert!(
                 matches!(refused, Err(Error::Unsupported { strategy: s, .. }) if s == strategy),
                 "{strategy} {source:?} {append}: {refused:?}"
             );
         }
         for strategy in [Strategy::ReadWrite, Strategy::Mmap, Strategy::Sendfile] {
-            assert_eq!(plan(strategy, FILE, false, false).unwrap(), strategy);
+            assert_eq!(plan(strategy, FILE, false).unwrap(), strategy);
         }
         assert_eq!(
-            plan(Strategy::ReadWrite, SOCKET, true, false).unwrap(),
+            plan(Strategy::ReadWrite, SOCKET, true).unwrap(),
             Strategy::ReadWrite
         );
     }
