@@ -1,4 +1,5 @@
-//! The C face from C: tests/c/contract.c, tests/c/send_file.c, tests/c/hardening.c and examples/c/zc_send.c are compiled against only
+//! The C face from C: tests/c/contract.c, tests/c/send_file.c, tests/c/transfer_from.c,
+//! tests/c/hardening.c and examples/c/zc_send.c are compiled against only
 //! include/zerocopy_nio.h with warnings as errors (the contract test also with AddressSanitizer
 //! and UndefinedBehaviorSanitizer), linked to the library cargo just built, and run.
 
@@ -72,6 +73,15 @@ fn c_contract_under_sanitizers() {
 #[test]
 fn c_send_file_under_sanitizers() {
     run_sanitized("send_file");
+}
+
+/// `zc_transfer_from` from C (tests/c/transfer_from.c): exact bytes from TCP, Unix sockets, pipes
+/// and files, the source's offset through the private duplicate, `O_APPEND` targets, bad input,
+/// `EINTR` without `SA_RESTART`, and a signal handler that runs a SPLICE transfer while the
+/// thread is blocked in one.
+#[test]
+fn c_transfer_from_under_sanitizers() {
+    run_sanitized("transfer_from");
 }
 
 /// Faults from C (tests/c/hardening.c): 1000 close races on each side, a peer that stops reading,

@@ -61,13 +61,22 @@ fn boundary<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
 /// A private duplicate of a caller's descriptor, which all the transfer's I/O then uses: another
 /// thread closing the caller's descriptor during the call (and a new `open` getting its number)
 /// cannot redirect a single read or write to that other file. A closed descriptor is `EBADF`.
-/// When the process has no descriptor to spare (`EMFILE`, `ENFILE`), `None`: the transfer uses
-/// the caller's descriptor as it is, and works, without that protection. `min` is the lowest
-/// number wanted (the two duplicates are asked to be adjacent, so one `close_range` closes both).
+/// When the process has no descriptor to spare (`EMFILE`, `ENFILE`, or none above `min`), `None`:
+/// the transfer uses the caller's descriptor as it is, and works, without that protection. `min`
+/// is the lowest number wanted (above both of the caller's numbers, and the two duplicates
+/// adjacent, so one `close_range` closes both).
 fn private_duplicate(fd: BorrowedFd<'_>, min: c_int) -> Result<Option<OwnedFd>, c_int> {
     match sys::duplicate(fd, min) {
         Ok(dup) => Ok(Some(dup)),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => Ok(None),
+        // EINVAL: `min` is at the descriptor limit (the caller's numbers are the highest allowed).
+        Err(e)
+            if matches!(
+                e.raw_os_error(),
+                Some(libc::EMFILE | libc::ENFILE | libc::EINVAL)
+            ) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(e.raw_os_error().unwrap_or(libc::EBADF)),
     }
 }
@@ -93,7 +102,9 @@ fn on_duplicates<T>(
                 BorrowedFd::borrow_raw(second_fd),
             )
         };
-        let first_dup = match private_duplicate(first, 0) {
+        // Above both numbers: a duplicate of the first must not take the second's number when
+        // the second is closed (it would then name the first's file, and pass for open).
+        let first_dup = match private_duplicate(first, first_fd.max(second_fd).saturating_add(1)) {
             Ok(dup) => dup,
             Err(errno) => return errno,
         };

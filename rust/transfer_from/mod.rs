@@ -107,6 +107,7 @@ pub fn transfer_from_with(
         bytes: 0,
         checked_at: 0,
         in_pipe: 0,
+        taken: false,
         waits,
     };
     if count == 0 {
@@ -114,7 +115,22 @@ pub fn transfer_from_with(
         // refused only where bytes would move.
         return Ok(receive.done(plan.unwrap_or(strategy)));
     }
-    let planned = plan?;
+    if position > MAX_OFFSET {
+        // What pwrite(2) would say, said before a stream's bytes are taken.
+        let e = std::io::Error::from_raw_os_error(libc::EINVAL);
+        return Err(Error::os(Call::Pwrite, Side::Target, e));
+    }
+    let planned = match plan {
+        Ok(planned) => planned,
+        // A file that reports size 0 may be empty (nothing would move) or a /proc file.
+        Err(_)
+            if matches!(source, Source::File { size: None, .. })
+                && receive.nothing_at_source()? =>
+        {
+            return Ok(receive.done(strategy));
+        }
+        Err(e) => return Err(e),
+    };
     receive.calls.arm_watch(src_kind, options.wake);
     let ran = receive.run_with_fallback(strategy, planned);
     receive.settle_source();
@@ -125,7 +141,8 @@ pub fn transfer_from_with(
     }
 }
 
-/// Checks that the target is a file (`fstat(2)`) and says whether it appends (`fcntl(2)`).
+/// Checks that the target is a file (`fstat(2)`) open for writing, and says whether it appends
+/// (`fcntl(2)`).
 fn target_is_file(calls: &mut Calls<'_>, dst: BorrowedFd<'_>) -> Result<bool, Error> {
     let stat = calls.call(Call::Fstat, Side::Target, || sys::fstat(dst))?;
     let unusable = match stat.kind {
@@ -140,15 +157,24 @@ fn target_is_file(calls: &mut Calls<'_>, dst: BorrowedFd<'_>) -> Result<bool, Er
         });
     }
     let flags = calls.call(Call::Fcntl, Side::Target, || sys::status_flags(dst))?;
+    if !flags.writable {
+        // Found before anything is read from the source: a stream's bytes are never taken for a
+        // target that cannot take them (nor written through a second open, as SENDFILE writes).
+        return Err(Error::AccessMode { side: Side::Target });
+    }
     Ok(flags.append)
 }
 
-/// What the source is: `fstat(2)`, then its offset (`lseek(2)`) for a file, its flags
-/// (`fcntl(2)`) for a stream.
+/// What the source is: `fstat(2)`, then its flags (`fcntl(2)`: a file must be open for reading)
+/// and, for a file, its offset (`lseek(2)`).
 fn source(calls: &mut Calls<'_>, src: BorrowedFd<'_>) -> Result<(Source, FileKind), Error> {
     let stat = calls.call(Call::Fstat, Side::Source, || sys::fstat(src))?;
     let source = match stat.kind {
         FileKind::Regular | FileKind::CharDevice | FileKind::BlockDevice => {
+            let flags = calls.call(Call::Fcntl, Side::Source, || sys::status_flags(src))?;
+            if !flags.readable {
+                return Err(Error::AccessMode { side: Side::Source });
+            }
             let at = calls.call(Call::Lseek, Side::Source, || sys::seek(src, None))?;
             let size_known = stat.kind == FileKind::Regular && stat.size > 0;
             Source::File {
@@ -217,14 +243,18 @@ pub(crate) struct Receive<'fd, 'cp> {
     checked_at: u64,
     /// Bytes taken from the source into the splice pipe and not yet written to the target.
     pub(crate) in_pipe: usize,
+    /// Bytes were taken from a stream source (a fallback must not start over then: they are
+    /// gone from the stream).
+    pub(crate) taken: bool,
     /// The source's descriptor is non-blocking but its owner blocks: wait until it is ready.
     waits: bool,
 }
 
 impl Receive<'_, '_> {
     /// The ladder: `planned` runs; where the kernel refuses copy_file_range or splice for these
-    /// descriptors before the first byte, AUTO goes on by read/write. The strategy that ran, or
-    /// the one that failed and its error.
+    /// descriptors before the first byte, AUTO (and COPY_FILE_RANGE asked for by name, as in
+    /// `transfer_to`) goes on by read/write. The strategy that ran, or the one that failed and its
+    /// error.
     fn run_with_fallback(
         &mut self,
         requested: Strategy,
@@ -235,10 +265,10 @@ impl Receive<'_, '_> {
             match self.run(rung) {
                 Ok(()) => return Ok(rung),
                 Err(e)
-                    if requested == Strategy::Auto
+                    if matches!(requested, Strategy::Auto | Strategy::CopyFileRange)
                         && rung != Strategy::ReadWrite
                         && self.bytes == 0
-                        && self.in_pipe == 0
+                        && !self.taken
                         && crate::transfer::can_fall_back(&e) =>
                 {
                     rung = Strategy::ReadWrite;
@@ -269,6 +299,15 @@ impl Receive<'_, '_> {
         self.calls
             .call(Call::Poll, Side::Source, || sys::wait_readable(src))?;
         Ok(true)
+    }
+
+    /// Whether a file source has no byte at its offset: one probe byte, for a file whose size
+    /// says nothing (0 for a `/proc` file as for an empty one).
+    pub(crate) fn nothing_at_source(&mut self) -> Result<bool, Error> {
+        let Source::File { at, .. } = self.source else {
+            return Ok(false);
+        };
+        crate::transfer::nothing_at(&mut self.calls, self.src, at)
     }
 
     /// Moves a file source's offset past the bytes that moved, as the JDK sets its position.

@@ -47,6 +47,7 @@ impl Receive<'_, '_> {
             if got == 0 {
                 return Ok(());
             }
+            self.taken = true;
             self.write_at(buf.filled())?;
         }
         Ok(())
@@ -123,6 +124,9 @@ impl Receive<'_, '_> {
     pub(super) fn mmap(&mut self) -> Result<(), Error> {
         let src = self.src;
         if let Source::File { size: None, .. } = self.source {
+            if self.nothing_at_source()? {
+                return Ok(()); // an empty file: nothing to map
+            }
             return Err(Error::Unsupported {
                 strategy: crate::Strategy::Mmap,
                 reason: "the source reports size 0 (a /proc file or a device), so there is no length to map",

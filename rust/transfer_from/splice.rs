@@ -67,7 +67,10 @@ impl Receive<'_, '_> {
             })? {
                 Wrote::WouldBlock if self.wait_ready()? => continue,
                 Wrote::WouldBlock | Wrote::Bytes(0) => return Ok(()),
-                Wrote::Bytes(n) => self.bytes += n as u64,
+                Wrote::Bytes(n) => {
+                    self.bytes += n as u64;
+                    self.taken = true;
+                }
             }
         }
         Ok(())
@@ -88,7 +91,10 @@ impl Receive<'_, '_> {
             })? {
                 Wrote::WouldBlock if self.wait_ready()? => continue,
                 Wrote::WouldBlock | Wrote::Bytes(0) => return Ok(()),
-                Wrote::Bytes(n) => self.in_pipe = n,
+                Wrote::Bytes(n) => {
+                    self.in_pipe = n;
+                    self.taken = true;
+                }
             }
             self.empty_pipe(through)?;
         }
