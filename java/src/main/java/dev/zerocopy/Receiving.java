@@ -22,9 +22,19 @@ final class Receiving {
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
-    private static final int JDK_FEATURE = Runtime.version().feature();
+    /** The running JDK's feature release (17, 25): "1.8" before JDK 9, "17" after. */
+    private static final int JDK_FEATURE = jdkFeature();
 
     private Receiving() {}
+
+    private static int jdkFeature() {
+        String v = System.getProperty("java.specification.version", "0");
+        try {
+            return v.startsWith("1.") ? Integer.parseInt(v.substring(2)) : Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
 
     static long route(FileChannel dst, ReadableByteChannel src, long position, long count, Strategy strategy,
             TransferReport report) throws IOException {
@@ -49,12 +59,14 @@ final class Receiving {
             }
             checkConnectedAndInterrupt(dst, src, count, srcKind);
             if (count == 0) {
+                ZeroCopy.report(report, 0, strategy, 0, false);
                 return 0;
             }
             throw new UnsupportedOperationException(strategy + ": " + why, NativeLoader.LOAD_ERROR);
         }
         checkConnectedAndInterrupt(dst, src, count, srcKind);
         if (count == 0) {
+            ZeroCopy.report(report, 0, strategy, 0, false);
             return 0;
         }
         long[] calls = report == null ? null : new long[2];
@@ -129,6 +141,11 @@ final class Receiving {
     private static void checkConnectedAndInterrupt(FileChannel dst, ReadableByteChannel src, long count,
             int srcKind) throws IOException {
         if (count == 0) {
+            if (srcKind == Native.FILE && Thread.currentThread().isInterrupted()) {
+                // JDK 25 asks a FileChannel source its size even for a count of 0, and that call
+                // closes it on an interrupt: ClosedByInterruptException, both closed.
+                throw ZeroCopy.closedByInterrupt(dst, src);
+            }
             return;
         }
         if (srcKind == Native.SOCKET && !((SocketChannel) src).isConnected()) {

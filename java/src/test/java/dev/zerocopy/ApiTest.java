@@ -129,7 +129,7 @@ public class ApiTest {
         // A name that is no strategy: one warning when the class loads, then AUTO, and every transfer
         // works (a server must never fail in the middle of a response over a typo).
         assertEquals("AUTO\nWARNING -Ddev.zerocopy.strategy=zero names no strategy (one of [AUTO, SENDFILE, "
-                + "MMAP, READ_WRITE, COPY_FILE_RANGE, JDK]); using AUTO\nmoved 5", probe(StrategyProbe.class, property + "zero"));
+                + "MMAP, READ_WRITE, COPY_FILE_RANGE, SPLICE, JDK]); using AUTO\nmoved 5", probe(StrategyProbe.class, property + "zero"));
     }
 
     @Test
@@ -173,5 +173,8 @@ public class ApiTest {
             assertEquals(s + " (code " + s.code() + ")", s == Strategy.JDK ? null : s.name(), nativeName);
         }
         assertEquals(null, Native.strategyName0(Strategy.values().length));
+        // transferFrom's strategy: ZC_STRATEGY_SPLICE in the C header.
+        assertEquals(5, Strategy.SPLICE.code());
+        assertEquals("SPLICE", Native.strategyName0(5));
     }
 }

@@ -129,6 +129,102 @@ final class Fixtures {
         return out;
     }
 
+    /** The native strategies of ZeroCopy.transferFrom: those for streams, then those for files. */
+    static final List<Strategy> FROM_STRATEGIES = java.util.Arrays.asList(Strategy.AUTO, Strategy.SPLICE,
+            Strategy.READ_WRITE, Strategy.COPY_FILE_RANGE, Strategy.SENDFILE, Strategy.MMAP);
+
+    /** The running JDK's feature release (8 for 1.8). */
+    static int jdkFeature() {
+        String v = System.getProperty("java.specification.version");
+        return v.startsWith("1.") ? Integer.parseInt(v.substring(2)) : Integer.parseInt(v);
+    }
+
+    /**
+     * A virtual thread running {@code body}, not started, by reflection (the tests compile for
+     * Java 8); null before JDK 21.
+     */
+    static Thread unstartedVirtualThread(Runnable body) throws ReflectiveOperationException {
+        Object builder;
+        try {
+            builder = Thread.class.getMethod("ofVirtual").invoke(null);
+        } catch (NoSuchMethodException e) {
+            return null; // before JDK 21
+        }
+        return (Thread) Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class)
+                .invoke(builder, body);
+    }
+
+    /** Writes all of {@code data} to a blocking channel. */
+    static void writeFully(java.nio.channels.WritableByteChannel ch, byte[] data) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    /** {@code length} bytes of the file at {@code position} (fewer at its end). */
+    static byte[] readAt(Path p, long position, int length) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p)) {
+            ByteBuffer b = ByteBuffer.allocate(length);
+            while (b.hasRemaining() && ch.read(b, position + b.position()) > 0) {
+                // until full or the end
+            }
+            return java.util.Arrays.copyOf(b.array(), b.position());
+        }
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.write(p, 0, p.length);
+        }
+        return out.toByteArray();
+    }
+
+    /** A socket (on 127.0.0.1) or a pipe: the channel read from, and the channel that writes into it. */
+    static final class Stream implements java.io.Closeable {
+        final java.nio.channels.ReadableByteChannel source;
+        final java.nio.channels.WritableByteChannel sender;
+
+        Stream(java.nio.channels.ReadableByteChannel source, java.nio.channels.WritableByteChannel sender) {
+            this.source = source;
+            this.sender = sender;
+        }
+
+        /** kind: "socket" or "pipe"; both ends blocking. */
+        static Stream open(String kind) throws IOException {
+            if (kind.equals("socket")) {
+                SocketChannel[] pair = socketPair();
+                return new Stream(pair[0], pair[1]);
+            }
+            java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+            return new Stream(pipe.source(), pipe.sink());
+        }
+
+        /**
+         * What the source holds now (without waiting: the source becomes non-blocking), then the
+         * last read's result in {@code end[0]}: 0 while the sender is open, -1 once it closed.
+         */
+        byte[] rest(int[] end) throws IOException {
+            ((java.nio.channels.SelectableChannel) source).configureBlocking(false);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteBuffer b = ByteBuffer.allocate(1 << 16);
+            int n;
+            while ((n = source.read(b)) > 0) {
+                out.write(b.array(), 0, n);
+                b.clear();
+            }
+            end[0] = n;
+            return out.toByteArray();
+        }
+
+        @Override
+        public void close() throws IOException {
+            source.close();
+            sender.close();
+        }
+    }
+
     /** True on JDK 25 or later, where FileChannel.transferTo itself is the reference. */
     static boolean jdkIsReference() {
         String v = System.getProperty("java.specification.version");
