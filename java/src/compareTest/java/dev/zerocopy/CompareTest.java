@@ -27,7 +27,8 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * `compare --quick` produces the table, the per-call table at 4 KiB, the JSON and the chart, with
- * every path and target, and `compare --responses --quick` the response view (never timings).
+ * every path and target, `compare --responses --quick` the response view and `compare --receive
+ * --quick` the receive view (never timings).
  */
 public class CompareTest {
     @Rule
@@ -142,6 +143,99 @@ public class CompareTest {
         assertEquals(480, chart.getHeight());
     }
 
+    /**
+     * `compare --receive --quick`: per source (socket, pipe, file) a GB/s, CPU and ratio row per
+     * size with a column per path that applies, what AUTO took (SPLICE from a socket or a pipe, a
+     * native path from a file), the targets' lines; the JSON cells and checks, and the chart.
+     */
+    @Test
+    public void receiveViewReportsEverySourceAndPath() throws Exception {
+        File out = tmp.newFolder("receive");
+        String table = run("--receive", "--quick", "--out", out.getPath());
+        String[] sources = {"socket", "pipe", "file"};
+        String[][] paths = {
+            {"AUTO", "SPLICE", "READ_WRITE", "JDK", "STREAM"},
+            {"AUTO", "SPLICE", "READ_WRITE", "JDK", "STREAM"},
+            {"AUTO", "COPY_FILE_RANGE", "SENDFILE", "MMAP", "READ_WRITE", "JDK", "STREAM"}};
+        String[] sizes = {"64KiB", "1MiB"};
+        String ranFile = "(COPY_FILE_RANGE|SENDFILE|MMAP|READ_WRITE)";
+        for (int s = 0; s < sources.length; s++) {
+            int at = table.indexOf("\n" + sources[s] + " -> file: ");
+            assertTrue(sources[s] + " in " + table, at >= 0);
+            int end = table.indexOf("\n\n", at + 1);
+            String[] lines = table.substring(at + 1, end).split("\n");
+            int line = 1;
+            for (String label : new String[] {"GB/s", "CPU", "ratio"}) {
+                List<String> head = Arrays.asList(lines[line].trim().split(" +"));
+                List<String> expected = new ArrayList<>();
+                expected.add(label);
+                expected.addAll(Arrays.asList(paths[s]));
+                assertEquals(lines[line], expected, head.subList(0, expected.size()));
+                for (String size : sizes) {
+                    line++;
+                    assertTrue(lines[line], lines[line].startsWith("  " + size + " "));
+                }
+                line++;
+            }
+            String ran = s < 2 ? "SPLICE" : ranFile;
+            assertTrue(lines[line], lines[line].matches("  AUTO ran: 64KiB " + ran + ", 1MiB " + ran));
+            line++;
+            assertTrue(lines[line], lines[line].matches(
+                    "  target: AUTO >= 0\\.95x the best other path from 1MiB up: (yes|NO) \\(1MiB " + NUMBER
+                            + " of [A-Z_]+\\)"));
+            if (s != 1) {
+                line++;
+                assertTrue(lines[line], lines[line].matches("  target: AUTO >= " + (s == 0 ? "2" : "1")
+                        + "x JDK from 1MiB up: (yes|NO) \\(1MiB " + NUMBER + "\\)"));
+            }
+            assertEquals(table, line + 1, lines.length);
+        }
+        assertTrue(table, table.contains("truncated to 0"));
+
+        String json = new String(Files.readAllBytes(new File(out, "receive.json").toPath()), StandardCharsets.UTF_8);
+        assertTrue(json, json.contains("\"machine\": {\"cpu\": "));
+        int cells = 0;
+        for (int s = 0; s < sources.length; s++) {
+            for (String path : paths[s]) {
+                for (long size : new long[] {65536, 1 << 20}) {
+                    String ran = path.equals("AUTO") ? (s < 2 ? "\"SPLICE\"" : "\"" + ranFile + "\"")
+                            : path.equals("JDK") || path.equals("STREAM") ? "null" : "\"" + path + "\"";
+                    String cell = Pattern.quote("{\"source\": \"" + sources[s] + "\", \"size\": " + size
+                            + ", \"path\": \"" + path + "\", \"ran\": ") + ran + Pattern.quote(", \"gbps\": {\"median\": ")
+                            + NUMBER + ".*, \"over_jdk\": " + NUMBER + ", \"over_auto\": " + NUMBER;
+                    assertTrue(cell + " in " + json, Pattern.compile(cell).matcher(json).find());
+                    cells++;
+                }
+            }
+        }
+        assertEquals(cells, json.split("\"gbps\": \\{\"median\": ").length - 1);
+        for (String check : new String[] {"socket\", \"check\": \"auto_over_best_other", "socket\", \"check\": \"auto_over_jdk",
+                "pipe\", \"check\": \"auto_over_best_other", "file\", \"check\": \"auto_over_best_other",
+                "file\", \"check\": \"auto_over_jdk"}) {
+            assertTrue(check, json.contains("{\"source\": \"" + check + "\", "));
+        }
+        assertEquals(5, json.split("\"met\": (true|false), \"sizes\": \\[\\{\"size\": 1048576, ").length - 1);
+
+        BufferedImage chart = ImageIO.read(new File(out, "receive.png"));
+        assertEquals(3 * 640, chart.getWidth());
+        assertEquals(480, chart.getHeight());
+    }
+
+    /** `--sources` picks the receive view's sources: their sections, checks and chart panels alone. */
+    @Test
+    public void receiveViewFollowsTheSources() throws Exception {
+        File out = tmp.newFolder("receive-pipe");
+        String table = run("--receive", "--quick", "--sources", "pipe", "--sizes", "1m", "--out", out.getPath());
+        assertTrue(table, table.contains("\npipe -> file: "));
+        assertFalse(table, table.contains("\nsocket -> file: "));
+        assertFalse(table, table.contains("\nfile -> file: "));
+        assertTrue(table, table.contains("  AUTO ran: 1MiB SPLICE\n"));
+        String json = new String(Files.readAllBytes(new File(out, "receive.json").toPath()), StandardCharsets.UTF_8);
+        assertEquals(5, json.split("\"gbps\": \\{\"median\": ").length - 1);
+        assertEquals(1, json.split("\"check\": ").length - 1);
+        assertEquals(640, ImageIO.read(new File(out, "receive.png")).getWidth());
+    }
+
     /** Runs compare, expects exit status 0, returns what it printed. */
     private static String run(String... args) throws Exception {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -224,6 +318,10 @@ public class CompareTest {
             assertEquals(2, Compare.run(new PrintStream(ignored), "--targets", "socket", "--paths", "FAST"));
             assertEquals(2, Compare.run(new PrintStream(ignored), "--no-such-option"));
             assertEquals(2, Compare.run(new PrintStream(ignored), "--responses", "--targets", "socket"));
+            assertEquals(2, Compare.run(new PrintStream(ignored), "--receive", "--paths", "AUTO"));
+            assertEquals(2, Compare.run(new PrintStream(ignored), "--receive", "--responses"));
+            assertEquals(2, Compare.run(new PrintStream(ignored), "--receive", "--sources", "disk"));
+            assertEquals(2, Compare.run(new PrintStream(ignored), "--sources", "pipe"));
         } finally {
             System.setErr(err);
         }

@@ -405,6 +405,12 @@ final class Output {
         LogAxis sizes = new LogAxis(sizeLabel);
         sizes.setBase(2);
         sizes.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        org.jfree.data.Range range = org.jfree.data.general.DatasetUtils.findDomainBounds(plot.getDataset());
+        if (range != null && range.getLength() == 0) {
+            // One size: a log axis cannot range over a single value; a factor of 2 either side.
+            sizes.setAutoRange(false);
+            sizes.setRange(range.getLowerBound() / 2, range.getUpperBound() * 2);
+        }
         plot.setDomainAxis(sizes);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
@@ -457,6 +463,178 @@ final class Output {
         BufferedImage image = new BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = canvas(image);
         chart.draw(g, new Rectangle2D.Double(0, 0, 640, 480));
+        write(image, g, file);
+    }
+
+    private static final String[] SOURCE_TITLES = {
+        "socket", "socket -> file: loopback TCP (127.0.0.1), a sender thread writes the bytes from memory",
+        "pipe", "pipe -> file: a sender thread writes the pipe's sink from memory",
+        "file", "file -> file: a source file in the page cache, rewound before each transfer"};
+
+    private static String receiveTitle(String source) {
+        for (int i = 0; i < SOURCE_TITLES.length; i += 2) {
+            if (SOURCE_TITLES[i].equals(source)) {
+                return SOURCE_TITLES[i + 1];
+            }
+        }
+        return source;
+    }
+
+    /** A cell's median GB/s over the JDK's, and over AUTO's, at its source and size. */
+    private static double[] receiveRatios(List<Cell> cells, Cell c) {
+        double jdk = ReceiveView.find(cells, c.target, c.size, "JDK").median();
+        double auto = ReceiveView.find(cells, c.target, c.size, "AUTO").median();
+        return new double[] {c.median() / jdk, c.median() / auto};
+    }
+
+    /** A target's line: "AUTO >= 2x JDK from 1MiB up: yes (1MiB 2.31, 16MiB 2.40)". */
+    private static String checkLine(ReceiveView.Check check) {
+        Boolean met = check.met();
+        StringBuilder b = new StringBuilder("  target: " + check.text + " from " + size(ReceiveView.CHECK_FROM) + " up: ");
+        if (met == null) {
+            return b.append("not measured (no size from ").append(size(ReceiveView.CHECK_FROM)).append(" up)").toString();
+        }
+        b.append(met ? "yes (" : "NO (");
+        for (int i = 0; i < check.sizes.size(); i++) {
+            b.append(i == 0 ? "" : ", ").append(size(check.sizes.get(i))).append(' ')
+                    .append(String.format(Locale.ROOT, "%.2f", check.ratios.get(i)));
+            if (!check.key.equals("auto_over_jdk")) {
+                b.append(" of ").append(check.against.get(i));
+            }
+        }
+        return b.append(')').toString();
+    }
+
+    /**
+     * The receive view's table: per source, GB/s (median [min-max]), CPU s/GB and kernel calls,
+     * each path's median over the JDK's and AUTO's, what AUTO ran, and the targets' lines.
+     */
+    static void receiveTable(PrintStream out, Machine machine, List<Cell> cells, List<String> sources,
+            List<Long> sizes) {
+        List<ReceiveView.Check> checks = ReceiveView.checks(cells, sources, sizes);
+        out.println();
+        for (String source : sources) {
+            List<String> paths = ReceiveView.paths(source);
+            out.println(receiveTitle(source));
+            rows(out, "GB/s", "median [min-max] of the batches", cells, source, sizes, paths,
+                c -> String.format(Locale.ROOT, "%.2f [%.2f-%.2f]", c.median(), c.min(), c.max()));
+            rows(out, "CPU", "CPU s/GB of receiver+sender (receiver); kernel calls per transfer", cells, source,
+                sizes, paths, c -> String.format(Locale.ROOT, "%.2f (%.2f); %s", c.cpuPerGB(), c.senderCpuPerGB(),
+                        c.callsPerTransfer() < 0 ? "-" : fmtCalls(c.callsPerTransfer())));
+            rows(out, "ratio", "median GB/s over the JDK's / over AUTO's (>1: faster than the JDK / AUTO)", cells,
+                source, sizes, paths, c -> {
+                    double[] r = receiveRatios(cells, c);
+                    return String.format(Locale.ROOT, "%.2f / %.2f", r[0], r[1]);
+                });
+            StringBuilder auto = new StringBuilder();
+            for (long size : sizes) {
+                Cell c = ReceiveView.find(cells, source, size, "AUTO");
+                auto.append(auto.length() == 0 ? "" : ", ").append(size(size)).append(' ').append(c.ran);
+            }
+            out.println("  AUTO ran: " + auto);
+            for (ReceiveView.Check check : checks) {
+                if (check.source.equals(source)) {
+                    out.println(checkLine(check));
+                }
+            }
+            out.println();
+        }
+        out.println("GB = 10^9 bytes; every transfer's byte count and sampled CRC were checked. " + ReceiveView.TIMING);
+        out.println(machine.summary());
+    }
+
+    /**
+     * receive.json: the machine and settings, a cell per source, size and path (GB/s with the
+     * per-batch samples, CPU, kernel calls, the path AUTO took, the ratios over the JDK and AUTO),
+     * and the targets.
+     */
+    static void receiveJson(Path file, Machine machine, List<Cell> cells, List<String> sources, List<Long> sizes,
+            int batches, double batchSeconds) throws IOException {
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write("{\n  \"machine\": {\"cpu\": " + quote(machine.cpu) + ", \"cores\": " + machine.cores
+                    + ", \"kernel\": " + quote(machine.kernel) + ", \"jdk\": " + quote(machine.jdk)
+                    + ", \"native_library\": " + machine.nativeLoaded + "},\n");
+            w.write("  \"settings\": {\"batches\": " + batches + ", \"batch_seconds\": " + num(batchSeconds)
+                    + ", \"gb\": 1000000000, \"timing\": " + quote(ReceiveView.TIMING) + "},\n  \"cells\": [\n");
+            for (int i = 0; i < cells.size(); i++) {
+                Cell c = cells.get(i);
+                StringBuilder samples = new StringBuilder();
+                for (double g : c.gbps) {
+                    samples.append(samples.length() == 0 ? "" : ", ").append(num(g));
+                }
+                double[] r = receiveRatios(cells, c);
+                w.write("    {\"source\": " + quote(c.target) + ", \"size\": " + c.size + ", \"path\": " + quote(c.path)
+                        + ", \"ran\": " + (c.ran == null ? "null" : quote(c.ran))
+                        + ", \"gbps\": {\"median\": " + num(c.median()) + ", \"min\": " + num(c.min()) + ", \"max\": "
+                        + num(c.max()) + ", \"samples\": [" + samples + "]}"
+                        + ", \"over_jdk\": " + num(r[0]) + ", \"over_auto\": " + num(r[1])
+                        + ", \"cpu_seconds_per_gb\": {\"receiver_and_sender\": " + num(c.cpuPerGB())
+                        + ", \"receiver\": " + num(c.senderCpuPerGB()) + "}"
+                        + ", \"kernel_calls_per_transfer\": "
+                        + (c.callsPerTransfer() < 0 ? "null" : num(c.callsPerTransfer()))
+                        + "}" + (i + 1 < cells.size() ? "," : "") + "\n");
+            }
+            w.write("  ],\n  \"checks\": [\n");
+            List<ReceiveView.Check> checks = ReceiveView.checks(cells, sources, sizes);
+            for (int i = 0; i < checks.size(); i++) {
+                ReceiveView.Check check = checks.get(i);
+                StringBuilder at = new StringBuilder();
+                for (int k = 0; k < check.sizes.size(); k++) {
+                    at.append(k == 0 ? "" : ", ").append("{\"size\": ").append(check.sizes.get(k))
+                            .append(", \"ratio\": ").append(num(check.ratios.get(k))).append(", \"against\": ")
+                            .append(quote(check.against.get(k))).append('}');
+                }
+                w.write("    {\"source\": " + quote(check.source) + ", \"check\": " + quote(check.key)
+                        + ", \"threshold\": " + num(check.threshold) + ", \"from_size\": " + ReceiveView.CHECK_FROM
+                        + ", \"met\": " + check.met() + ", \"sizes\": [" + at + "]}"
+                        + (i + 1 < checks.size() ? "," : "") + "\n");
+            }
+            w.write("  ]\n}\n");
+        }
+    }
+
+    /** A path's colour in the receive view's chart, the same in every panel. */
+    private static Color pathColor(String path) {
+        switch (path) {
+            case "AUTO": return new Color(0xE41A1C);
+            case "SPLICE": return new Color(0x377EB8);
+            case "COPY_FILE_RANGE": return new Color(0x984EA3);
+            case "SENDFILE": return new Color(0xFF7F00);
+            case "MMAP": return new Color(0xA65628);
+            case "READ_WRITE": return new Color(0x4DAF4A);
+            case "JDK": return Color.BLACK;
+            default: return Color.GRAY;
+        }
+    }
+
+    /** The receive view's chart: a panel per source, median GB/s by size, a line per path. */
+    static void receiveChart(Path file, List<Cell> cells, List<String> sources) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        int width = 640;
+        int height = 480;
+        BufferedImage image = new BufferedImage(width * sources.size(), height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(image);
+        for (int s = 0; s < sources.size(); s++) {
+            List<String> paths = ReceiveView.paths(sources.get(s));
+            XYSeriesCollection data = new XYSeriesCollection();
+            for (String p : paths) {
+                XYSeries series = new XYSeries(p);
+                for (Cell c : cells) {
+                    if (c.target.equals(sources.get(s)) && c.path.equals(p)) {
+                        series.add(c.size, c.median());
+                    }
+                }
+                data.addSeries(series);
+            }
+            JFreeChart chart = ChartFactory.createXYLineChart(receiveTitle(sources.get(s)).replaceFirst(":.*", ""),
+                    "transfer size (bytes)", "GB/s (median)", data, PlotOrientation.VERTICAL, true, false, false);
+            style(chart, "transfer size (bytes, log scale)", paths.size());
+            XYLineAndShapeRenderer renderer = (XYLineAndShapeRenderer) chart.getXYPlot().getRenderer();
+            for (int i = 0; i < paths.size(); i++) {
+                renderer.setSeriesPaint(i, pathColor(paths.get(i)));
+            }
+            chart.draw(g, new Rectangle2D.Double(s * width, 0, width, height));
+        }
         write(image, g, file);
     }
 }

@@ -1,5 +1,8 @@
 package dev.zerocopy.compare;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.zip.CRC32;
 
 /**
@@ -44,5 +47,24 @@ final class SampledCrc {
         SampledCrc c = new SampledCrc();
         c.update(data, 0, length);
         return c.value();
+    }
+
+    /**
+     * The sampled CRC of {@code file[start, start + length)}, reading back only the sampled
+     * blocks; a file that ends early gives the CRC of what it has (callers check the size).
+     */
+    static long ofFile(FileChannel file, long start, long length) throws IOException {
+        SampledCrc crc = new SampledCrc();
+        ByteBuffer buf = ByteBuffer.allocate(TAKE);
+        for (long at = 0; at < length; at += EVERY) {
+            buf.clear();
+            buf.limit((int) Math.min(TAKE, length - at));
+            while (buf.hasRemaining() && file.read(buf, start + at + buf.position()) > 0) {
+                continue; // until the sampled block is read
+            }
+            crc.update(buf.array(), 0, buf.position());
+            crc.skip(Math.min(EVERY, length - at) - buf.position());
+        }
+        return crc.value();
     }
 }

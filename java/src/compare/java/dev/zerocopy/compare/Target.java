@@ -274,18 +274,7 @@ abstract class Target implements java.io.Closeable {
             long start = region[0];
             long length = region[1];
             long have = Math.max(0, Math.min(length, out.size() - start));
-            SampledCrc crc = new SampledCrc();
-            ByteBuffer buf = ByteBuffer.allocate(SampledCrc.TAKE);
-            for (long at = 0; at < have; at += SampledCrc.EVERY) {
-                buf.clear();
-                buf.limit((int) Math.min(SampledCrc.TAKE, have - at));
-                while (buf.hasRemaining() && out.read(buf, start + at + buf.position()) > 0) {
-                    continue; // until the sampled block is read
-                }
-                crc.update(buf.array(), 0, buf.position());
-                crc.skip(Math.min(SampledCrc.EVERY, have - at) - buf.position());
-            }
-            return new long[] {have, crc.value()};
+            return new long[] {have, SampledCrc.ofFile(out, start, have)};
         }
 
         @Override
