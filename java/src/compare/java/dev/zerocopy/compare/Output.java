@@ -487,7 +487,10 @@ final class Output {
         return new double[] {c.median() / jdk, c.median() / auto};
     }
 
-    /** A target's line: "AUTO >= 2x JDK from 1MiB up: yes (1MiB 2.31, 16MiB 2.40)". */
+    /**
+     * A target's line: "AUTO >= 2x JDK from 1MiB up: yes (1MiB 2.310, 16MiB 2.402)"; three
+     * decimals, so that a ratio just under the threshold never reads as the threshold.
+     */
     private static String checkLine(ReceiveView.Check check) {
         Boolean met = check.met();
         StringBuilder b = new StringBuilder("  target: " + check.text + " from " + size(ReceiveView.CHECK_FROM) + " up: ");
@@ -497,7 +500,7 @@ final class Output {
         b.append(met ? "yes (" : "NO (");
         for (int i = 0; i < check.sizes.size(); i++) {
             b.append(i == 0 ? "" : ", ").append(size(check.sizes.get(i))).append(' ')
-                    .append(String.format(Locale.ROOT, "%.2f", check.ratios.get(i)));
+                    .append(String.format(Locale.ROOT, "%.3f", check.ratios.get(i)));
             if (!check.key.equals("auto_over_jdk")) {
                 b.append(" of ").append(check.against.get(i));
             }
