@@ -308,6 +308,7 @@ fn body_then_trailer(
         wake: options.wake,
         source_checked: true,
         source_blocks: false,
+        source_is_file: false,
     };
     let mut ran = planned;
     while let Some(next) = job.run_rung(ran, requested, dst_kind, &body_options)? {

@@ -330,6 +330,23 @@ pub fn copy_file_range(
     }
 }
 
+/// `copy_file_range(2)` from `src`'s own offset (which advances by the bytes copied, as a read
+/// would move it) to `dst` at `*dst_offset` (which advances; `dst`'s own offset is untouched).
+/// `count` is clipped to [`MAX_RW_COUNT`].
+pub fn copy_file_range_from_own_offset(
+    dst: BorrowedFd<'_>,
+    dst_offset: &mut u64,
+    src: BorrowedFd<'_>,
+    count: usize,
+) -> io::Result<usize> {
+    let (dst, src, count) = (dst.as_raw_fd(), src.as_raw_fd(), count.min(MAX_RW_COUNT));
+    // SAFETY: `off` is a valid in/out pointer for the call; a null input offset means the
+    // source's own offset, which the kernel advances.
+    at_offset(dst_offset, |off| unsafe {
+        libc::copy_file_range(src, std::ptr::null_mut(), dst, off, count, 0)
+    })
+}
+
 /// `pwrite(2)` of `buf` at `offset`; the descriptor's own offset is untouched. (On Linux an
 /// `O_APPEND` file appends whatever `offset` says, as the JDK's positional write does there.)
 pub fn pwrite(fd: BorrowedFd<'_>, buf: &[u8], offset: u64) -> io::Result<usize> {

@@ -250,9 +250,10 @@ pub unsafe extern "C" fn zc_transfer_to_report(
 /// - an error after some bytes moved ends the call with their count (the error shows again on
 ///   the next call).
 ///
-/// `ZC_STRATEGY_AUTO` splices from a socket or pipe (`ZC_STRATEGY_SPLICE`), copies a file by
-/// copy_file_range(2), and reads and writes (1 MiB buffer) into an `O_APPEND` target or where the
-/// kernel refuses those calls before the first byte. `ZC_STRATEGY_SENDFILE` and
+/// `ZC_STRATEGY_AUTO` splices from a socket (`ZC_STRATEGY_SPLICE`), copies a file by
+/// copy_file_range(2), and reads and writes (1 MiB buffer) from a pipe (a splice would hold the
+/// pipe and stall its writer), into an `O_APPEND` target, and where the kernel refuses those
+/// calls before the first byte. `ZC_STRATEGY_SENDFILE` and
 /// `ZC_STRATEGY_MMAP` read a file source only (sendfile writes through a second open of the
 /// target, `/proc/self/fd/N`).
 ///

@@ -13,7 +13,7 @@ use super::{
     ask_checkpoint, buffers, checkpoint_from_raw, finish, ids, on_raw_env, outcome, pin,
     registered, Guard, Stop, FILE, FROM_READER, INTO_FILE,
 };
-use crate::{transfer_from_with, Options, Strategy, Transferred};
+use crate::{transfer_from_with, Options, Strategy, TargetKind, Transferred};
 
 /// One `transferFrom` as the Java side asked for it.
 struct Request {
@@ -52,6 +52,11 @@ impl Request {
             options = options.wake_blocked_calls();
         }
         options.source_blocks = self.blocking;
+        if !self.stream {
+            // Both are FileChannels whose modes the Java side checked: the copy is tried first.
+            options = options.target_is(TargetKind::File);
+            options.source_is_file = true;
+        }
         let result = transfer_from_with(dst, src, position, count, strategy, options);
         match (stop, result) {
             // JDK 25's loop returns what a stream gave before an interrupt (the read's own hook

@@ -84,6 +84,10 @@ pub struct Options<'a> {
     /// socket used by a virtual thread is non-blocking underneath): `transfer_from` waits for it
     /// (`poll(2)`) instead of ending when it has nothing ready.
     pub(crate) source_blocks: bool,
+    /// The caller checked that the source is a file open for reading (`transfer_from`; the JNI
+    /// face, from the channel's class and flags): with a target claimed as a file, the copy is
+    /// tried straight away, in one call (`transfer_from::copy_first`).
+    pub(crate) source_is_file: bool,
 }
 
 impl Default for Options<'_> {
@@ -95,6 +99,7 @@ impl Default for Options<'_> {
             wake: false,
             source_checked: false,
             source_blocks: false,
+            source_is_file: false,
         }
     }
 }

@@ -11,7 +11,7 @@ use std::os::fd::BorrowedFd;
 
 use crate::error::{Call, Error, Side, Unusable};
 use crate::sys::{self, FileKind, MAX_OFFSET};
-use crate::transfer::{Calls, Options, Transferred, CHECKPOINT_BYTES};
+use crate::transfer::{Calls, Options, TargetKind, Transferred, CHECKPOINT_BYTES};
 use crate::Strategy;
 
 pub use splice::SPLICE_PIPE;
@@ -85,6 +85,17 @@ pub fn transfer_from_with(
     mut options: Options<'_>,
 ) -> Result<Transferred, Error> {
     let mut calls = Calls::new(options.checkpoint.take());
+    let files_claimed = options.source_is_file && options.target == Some(TargetKind::File);
+    if files_claimed
+        && matches!(strategy, Strategy::Auto | Strategy::CopyFileRange)
+        && count > 0
+        && position <= MAX_OFFSET
+    {
+        match copy_first(dst, src, position, count, calls) {
+            First::Done(result) => return result,
+            First::Classify(back) => calls = back,
+        }
+    }
     let mut waits = false;
     let append = target_is_file(&mut calls, dst)?;
     let (mut source, src_kind) = source(&mut calls, src)?;
@@ -139,6 +150,57 @@ pub fn transfer_from_with(
         Err((rung, _)) if receive.bytes > 0 => Ok(receive.done(rung)),
         Err((_, e)) => Err(e),
     }
+}
+
+/// How the copy-first attempt ended.
+enum First<'cp> {
+    /// The transfer is over: this is its result.
+    Done(Result<Transferred, Error>),
+    /// Nothing moved, for a reason the descriptors would tell: ask them (with these calls).
+    Classify(Calls<'cp>),
+}
+
+/// File to file in JDK 25's one call, for a caller that checked both files and their modes: a
+/// copy_file_range(2) from the source's own offset (which the kernel advances), with no `fstat`,
+/// `fcntl` or `lseek`. Whatever it cannot tell apart shows as its first call moving nothing (an
+/// empty source or one at its end, an `O_APPEND` target (`EBADF`), a `/proc` file (`EXDEV`), two
+/// file systems, a device): then the descriptors are classified and the transfer planned.
+fn copy_first<'cp>(
+    dst: BorrowedFd<'_>,
+    src: BorrowedFd<'_>,
+    position: u64,
+    count: u64,
+    mut calls: Calls<'cp>,
+) -> First<'cp> {
+    let most = if calls.has_checkpoint() {
+        CHECKPOINT_BYTES
+    } else {
+        sys::MAX_RW_COUNT as u64
+    };
+    let mut bytes = 0u64;
+    while bytes < count {
+        if bytes > 0 && calls.ask_checkpoint().is_err() {
+            break;
+        }
+        let mut at = position + bytes;
+        let want = (count - bytes).min(most) as usize;
+        match calls.call(Call::CopyFileRange, Side::Target, || {
+            sys::copy_file_range_from_own_offset(dst, &mut at, src, want)
+        }) {
+            Ok(0) => break,
+            Ok(n) => bytes += n as u64,
+            Err(Error::Stopped) if bytes == 0 => return First::Done(Err(Error::Stopped)),
+            Err(_) => break,
+        }
+    }
+    if bytes == 0 {
+        return First::Classify(calls);
+    }
+    First::Done(Ok(Transferred {
+        bytes,
+        strategy: Strategy::CopyFileRange,
+        syscalls: calls.count,
+    }))
 }
 
 /// Checks that the target is a file (`fstat(2)`) open for writing, and says whether it appends
@@ -215,6 +277,11 @@ pub(crate) fn plan(strategy: Strategy, source: Source, append: bool) -> Result<S
         // (EINVAL); a positional write appends.
         Strategy::Auto if append => Ok(Strategy::ReadWrite),
         Strategy::Auto if file => Ok(Strategy::CopyFileRange),
+        // Splicing a pipe into a file holds the pipe while the file is written, so its writer
+        // waits: read/write measured 1.6-2x faster from a pipe whose writer runs on another CPU.
+        Strategy::Auto if matches!(source, Source::Stream { pipe: true, .. }) => {
+            Ok(Strategy::ReadWrite)
+        }
         Strategy::Auto => Ok(Strategy::Splice),
         Strategy::ReadWrite => Ok(Strategy::ReadWrite),
         _ if append => unsupported("the target is opened with O_APPEND: only READ_WRITE appends"),

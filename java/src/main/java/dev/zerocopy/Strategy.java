@@ -9,8 +9,8 @@ public enum Strategy {
     /**
      * The best native path, chosen by measurement: for transferTo {@link #SENDFILE} (or
      * {@link #READ_WRITE} for append-mode files and sources that report size 0); for
-     * transferFrom {@link #SPLICE} from a socket or pipe and {@link #COPY_FILE_RANGE} from a file
-     * (or {@link #READ_WRITE} into an append-mode file). The JDK's own method when the library is
+     * transferFrom {@link #SPLICE} from a socket and {@link #COPY_FILE_RANGE} from a file
+     * ({@link #READ_WRITE} from a pipe and into an append-mode file). The JDK's own method when the library is
      * not loaded or a channel has no file descriptor.
      */
     AUTO(0),
@@ -30,7 +30,8 @@ public enum Strategy {
      * {@code splice(2)}, for {@link ZeroCopy#transferFrom} from a SocketChannel or
      * Pipe.SourceChannel into a file: a pipe is spliced straight into the file, a socket through a
      * pipe each thread keeps (emptied before every call returns). The bytes never enter user
-     * space. AUTO's choice for those sources.
+     * space. AUTO's choice for sockets (from a pipe it reads and writes: a splice holds the
+     * pipe and stalls its writer).
      */
     SPLICE(5),
     /**

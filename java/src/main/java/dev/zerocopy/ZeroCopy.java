@@ -402,9 +402,9 @@ public final class ZeroCopy {
      *       another thread during the call: the bytes moved so far, or
      *       {@link AsynchronousCloseException}. Interrupted after a stream gave some bytes: their
      *       count, the source closed, as JDK 25 does.</li>
-     *   <li>AUTO splices from a socket or pipe ({@link Strategy#SPLICE}), copies from a file by
-     *       {@link Strategy#COPY_FILE_RANGE}, and uses {@link Strategy#READ_WRITE} into an
-     *       append-mode file; for channels the native side cannot take, the JDK's own
+     *   <li>AUTO splices from a socket ({@link Strategy#SPLICE}), copies from a file by
+     *       {@link Strategy#COPY_FILE_RANGE}, and uses {@link Strategy#READ_WRITE} from a pipe
+     *       and into an append-mode file; for channels the native side cannot take, the JDK's own
      *       transferFrom (with JDK 25's rules on JDK 17).</li>
      * </ul>
      *
