@@ -4,7 +4,7 @@
 //! so the page cache allocation of a growing file does not drown the difference. GB/s, median of
 //! the rounds, and each path's ratio to the C splice (or copy_file_range) loop.
 //!
-//!   cargo bench --bench receive [-- SIZE... SOURCE...]
+//!   ZC_ROUNDS=15 ZC_ONLY=C-splice,AUTO cargo bench --bench receive [-- SIZE... SOURCE...]
 //!
 //! Sizes in KiB (default 64 1024 16384); sources socket, pipe, file (the same target blocks
 //! rewritten) and new-file (the target truncated before each run, so each run allocates its page
@@ -19,7 +19,13 @@ use std::time::Instant;
 
 use zerocopy_nio::{transfer_from, Strategy, SPLICE_PIPE};
 
-const ROUNDS: usize = 15;
+/// Interleaved rounds per cell: `ZC_ROUNDS`, default 15.
+fn rounds() -> usize {
+    std::env::var("ZC_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(15)
+}
 
 /// A stream kept full by a thread until dropped.
 struct Feed {
@@ -182,6 +188,44 @@ fn c_copy_file_range(src: BorrowedFd, dst: BorrowedFd, size: usize) {
     }
 }
 
+/// A file through a pipe into a file: splice(2) from the source at an offset into the pipe, then
+/// from the pipe into the target at an offset.
+fn c_splice_file(src: BorrowedFd, dst: BorrowedFd, size: usize, pipe: &(OwnedFd, OwnedFd)) {
+    let (mut from, mut to): (libc::loff_t, libc::loff_t) = (0, 0);
+    let mut left = size;
+    while left > 0 {
+        // SAFETY: valid descriptors and offset pointers.
+        let n = unsafe {
+            libc::splice(
+                src.as_raw_fd(),
+                &mut from,
+                pipe.1.as_raw_fd(),
+                std::ptr::null_mut(),
+                left.min(SPLICE_PIPE),
+                libc::SPLICE_F_MOVE,
+            )
+        };
+        assert!(n > 0, "splice in: {}", std::io::Error::last_os_error());
+        let mut inside = n as usize;
+        while inside > 0 {
+            // SAFETY: valid descriptors and offset pointer.
+            let m = unsafe {
+                libc::splice(
+                    pipe.0.as_raw_fd(),
+                    std::ptr::null_mut(),
+                    dst.as_raw_fd(),
+                    &mut to,
+                    inside,
+                    libc::SPLICE_F_MOVE,
+                )
+            };
+            assert!(m > 0, "splice out: {}", std::io::Error::last_os_error());
+            inside -= m as usize;
+        }
+        left -= n as usize;
+    }
+}
+
 fn pipe_pair() -> (OwnedFd, OwnedFd) {
     let (r, w) = std::io::pipe().unwrap();
     // SAFETY: F_SETPIPE_SZ on a pipe we own.
@@ -199,13 +243,29 @@ type Contender<'a> = (&'a str, Box<dyn FnMut(usize) + 'a>);
 
 /// Runs the contenders in turns, `ROUNDS` rounds of batches of about 64 MiB, and prints GB/s
 /// medians with each one's ratio to the first.
-fn race(label: &str, size: usize, contenders: &mut [Contender<'_>]) {
+fn race(label: &str, size: usize, all: &mut [Contender<'_>]) {
+    // ZC_ONLY=C-splice,AUTO runs only the contenders named (the first named is the reference).
+    let only = std::env::var("ZC_ONLY").ok();
+    let mut contenders: Vec<&mut Contender<'_>> = match &only {
+        Some(names) => {
+            let names: Vec<&str> = names.split(',').collect();
+            let mut picked: Vec<&mut Contender<'_>> =
+                all.iter_mut().filter(|c| names.contains(&c.0)).collect();
+            picked.sort_by_key(|c| names.iter().position(|n| *n == c.0));
+            picked
+        }
+        None => all.iter_mut().collect(),
+    };
+    if contenders.is_empty() {
+        return;
+    }
     let batch = ((64 << 20) / size).max(1);
     for (_, run) in contenders.iter_mut() {
         run(size); // warm-up
     }
-    let mut samples = vec![Vec::with_capacity(ROUNDS); contenders.len()];
-    for round in 0..ROUNDS {
+    let rounds = rounds();
+    let mut samples = vec![Vec::with_capacity(rounds); contenders.len()];
+    for round in 0..rounds {
         for k in 0..contenders.len() {
             let i = (k + round) % contenders.len();
             let t = Instant::now();
@@ -251,7 +311,10 @@ fn main() {
     let through = pipe_pair();
     let mut buf_8k = vec![0u8; 8 << 10];
     let mut buf_1m = vec![0u8; 1 << 20];
-    println!("into a file, {ROUNDS} interleaved rounds; GB/s, median (x: over the first)");
+    println!(
+        "into a file, {} interleaved rounds; GB/s, median (x: over the first)",
+        rounds()
+    );
     let ours = |src: BorrowedFd<'_>, size: usize, strategy: Strategy| {
         let done = transfer_from(dst, src, 0, size as u64, strategy).unwrap();
         assert_eq!(done.bytes, size as u64);
@@ -331,6 +394,13 @@ fn main() {
                         Box::new(|n| {
                             prepare();
                             c_copy_file_range(src, dst, n)
+                        }),
+                    ),
+                    (
+                        "C-splice-pipe",
+                        Box::new(|n| {
+                            prepare();
+                            c_splice_file(src, dst, n, &through)
                         }),
                     ),
                     ("AUTO", Box::new(from_start(Strategy::Auto))),

@@ -46,10 +46,9 @@ typedef struct zc_report {
 // `EINVAL`, `ENOSYS`, `EOPNOTSUPP`) the transfer goes on by sendfile(2), or read/write.
 #define ZC_STRATEGY_COPY_FILE_RANGE 4
 
-// splice(2), for `zc_transfer_from` from a socket or pipe into a file: a pipe is spliced straight
-// into the file, a socket through a pipe each thread keeps (1 MiB, emptied before every call
-// returns). `EINVAL` for a file source, an `O_APPEND` target, or `zc_transfer_to` (where bytes
-// would move).
+// splice(2), for `zc_transfer_from` into a file: a pipe is spliced straight into the file, a
+// socket or a file through a pipe each thread keeps (1 MiB, emptied before every call returns).
+// `EINVAL` for an `O_APPEND` target, or `zc_transfer_to` (where bytes would move).
 #define ZC_STRATEGY_SPLICE 5
 
 #ifdef __cplusplus
@@ -127,8 +126,9 @@ int zc_transfer_to_report(int src_fd,
 // - an error after some bytes moved ends the call with their count (the error shows again on
 //   the next call).
 //
-// `ZC_STRATEGY_AUTO` splices from a socket (`ZC_STRATEGY_SPLICE`), copies a file by
-// copy_file_range(2), and reads and writes (1 MiB buffer) from a pipe (a splice would hold the
+// `ZC_STRATEGY_AUTO` splices from a socket (`ZC_STRATEGY_SPLICE`), and from a file of 256 KiB or
+// more on a file system that does not copy in place (ext4, tmpfs); copies a file by
+// copy_file_range(2) otherwise (a reflink on XFS and Btrfs); and reads and writes (1 MiB buffer) from a pipe (a splice would hold the
 // pipe and stall its writer), into an `O_APPEND` target, and where the kernel refuses those
 // calls before the first byte. `ZC_STRATEGY_SENDFILE` and
 // `ZC_STRATEGY_MMAP` read a file source only (sendfile writes through a second open of the
@@ -138,7 +138,7 @@ int zc_transfer_to_report(int src_fd,
 // - `EBADF`: a negative or closed descriptor, a source not open for reading, a target not open
 //   for writing;
 // - `EINVAL`: `transferred` is NULL, `strategy` is no `ZC_STRATEGY_*` value, or it cannot apply
-//   (SPLICE from a file; COPY_FILE_RANGE, SENDFILE or MMAP from a socket or pipe; any but AUTO
+//   (COPY_FILE_RANGE, SENDFILE or MMAP from a socket or pipe; any but AUTO
 //   and READ_WRITE into an `O_APPEND` file), where bytes would move;
 // - `ESPIPE`: a pipe or socket as the target; `EISDIR`: a directory on either side;
 // - `EINTR`: a signal whose handler has no `SA_RESTART` interrupted a blocked read before any

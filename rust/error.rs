@@ -40,6 +40,8 @@ pub enum Call {
     Open,
     /// `poll(2)`: waiting for a source whose channel blocks on a non-blocking descriptor
     Poll,
+    /// `fstatfs(2)`: whether the target's file system copies in place
+    Fstatfs,
 }
 
 impl fmt::Display for Call {
@@ -60,6 +62,7 @@ impl fmt::Display for Call {
             Call::Pipe => "pipe",
             Call::Open => "open",
             Call::Poll => "poll",
+            Call::Fstatfs => "fstatfs",
         })
     }
 }

@@ -47,5 +47,7 @@ pub use transfer::{
     check_access, transfer_to, transfer_to_with, Options, TargetKind, Transferred,
     CHECKPOINT_BYTES, MMAP_WINDOW, PIPE_CHUNK, READ_WRITE_BUFFER,
 };
-pub use transfer_from::{transfer_from, transfer_from_with, RECEIVE_BUFFER, SPLICE_PIPE};
+pub use transfer_from::{
+    transfer_from, transfer_from_with, RECEIVE_BUFFER, SPLICE_FILE_MIN, SPLICE_PIPE,
+};
 pub use wake::WAKE_INTERVAL;

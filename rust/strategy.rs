@@ -26,10 +26,9 @@ pub enum Strategy {
     /// refuses it for these files before the first byte (`EXDEV`, `EINVAL`, `ENOSYS`,
     /// `EOPNOTSUPP`), the transfer goes on by sendfile, or read/write.
     CopyFileRange,
-    /// `splice(2)`, socket or pipe into a file (`transfer_from` only): a pipe source is spliced
-    /// straight into the file; a socket through a pipe each thread keeps
-    /// ([`crate::SPLICE_PIPE`] bytes), emptied before every call returns. The bytes never enter
-    /// user space.
+    /// `splice(2)`, into a file (`transfer_from` only): a pipe source is spliced straight into the
+    /// file; a socket or a file through a pipe each thread keeps ([`crate::SPLICE_PIPE`] bytes),
+    /// emptied before every call returns. The bytes never enter user space.
     Splice,
 }
 

@@ -418,11 +418,13 @@ pub fn pipe(capacity: usize) -> io::Result<Pipe> {
     })
 }
 
-/// `splice(2)` of up to `count` bytes from `src` (a socket or pipe, read at its own position) into
-/// the pipe end `pipe`; `nonblocking` adds `SPLICE_F_NONBLOCK` (the source then says `EAGAIN`
-/// when it has nothing). 0 is the end of the stream.
+/// `splice(2)` of up to `count` bytes from `src` into the pipe end `pipe`: a socket or pipe read
+/// at its own position (`offset` `None`), or a file at `*offset`, which advances by the bytes moved
+/// (the file's own offset is untouched). `nonblocking` adds `SPLICE_F_NONBLOCK` (a stream then
+/// says `EAGAIN` when it has nothing). 0 is the end of the stream or file.
 pub fn splice_in(
     src: BorrowedFd<'_>,
+    offset: Option<&mut u64>,
     pipe: BorrowedFd<'_>,
     count: usize,
     nonblocking: bool,
@@ -433,18 +435,24 @@ pub fn splice_in(
         } else {
             0
         };
-    let count = count.min(MAX_RW_COUNT);
-    // SAFETY: null offsets: both descriptors are read and written at their own positions.
-    cvt(unsafe {
-        libc::splice(
-            src.as_raw_fd(),
-            std::ptr::null_mut(),
-            pipe.as_raw_fd(),
-            std::ptr::null_mut(),
-            count,
-            flags,
-        )
-    })
+    let (src, pipe, count) = (src.as_raw_fd(), pipe.as_raw_fd(), count.min(MAX_RW_COUNT));
+    match offset {
+        // SAFETY: null offsets: both descriptors are read and written at their own positions.
+        None => cvt(unsafe {
+            libc::splice(
+                src,
+                std::ptr::null_mut(),
+                pipe,
+                std::ptr::null_mut(),
+                count,
+                flags,
+            )
+        }),
+        // SAFETY: `off` is a valid in/out pointer for the call; the pipe's offset is null.
+        Some(offset) => at_offset(offset, |off| unsafe {
+            libc::splice(src, off, pipe, std::ptr::null_mut(), count, flags)
+        }),
+    }
 }
 
 /// `splice(2)` of up to `count` bytes from the pipe `src` into the file `dst` at `*offset`, which
@@ -468,6 +476,29 @@ pub fn splice_out(
     at_offset(offset, |off| unsafe {
         libc::splice(src, std::ptr::null_mut(), dst, off, count, flags)
     })
+}
+
+/// Whether the file system of `fd` can copy without moving the bytes through the page cache:
+/// share the blocks (XFS, Btrfs, bcachefs, OCFS2, ZFS) or copy on the server (NFS, SMB, Ceph),
+/// which `copy_file_range(2)` then does. (`fstatfs(2)`; ext4, tmpfs and the rest copy.)
+pub fn copies_in_place(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    const SHARING: [libc::c_long; 9] = [
+        0x5846_5342, // XFS
+        0x9123_683E, // Btrfs
+        0xCA45_1A4E, // bcachefs
+        0x7461_636F, // OCFS2
+        0x2FC1_2FC1, // ZFS
+        0x6969,      // NFS
+        0xFE53_4D42, // SMB2
+        0xFF53_4D42, // CIFS
+        0x00C3_6400, // Ceph
+    ];
+    let mut st = MaybeUninit::<libc::statfs64>::uninit();
+    // SAFETY: `st` is a valid out-pointer for one `statfs64`; the kernel fills it on success.
+    cvt_int(unsafe { libc::fstatfs64(fd.as_raw_fd(), st.as_mut_ptr()) })?;
+    // SAFETY: fstatfs64 returned 0, so it initialised the struct.
+    let kind = unsafe { st.assume_init() }.f_type;
+    Ok(SHARING.contains(&kind))
 }
 
 /// `poll(2)` until `fd` is readable (or hung up, or in error: the next read says which).

@@ -185,6 +185,7 @@ fn no_descriptor_mapping_or_memory_leaks_over_transfer_from_calls() {
                     Strategy::Sendfile,
                     Strategy::Mmap,
                     Strategy::ReadWrite,
+                    Strategy::Splice,
                 ],
                 Feed::Stream { .. } => &[Strategy::Auto, Strategy::Splice, Strategy::ReadWrite],
             };

@@ -16,6 +16,13 @@ use crate::Strategy;
 
 pub use splice::SPLICE_PIPE;
 
+/// The smallest file-to-file transfer AUTO splices through the thread's pipe rather than copies
+/// with copy_file_range(2), on a file system that does not copy in place (ext4, tmpfs). Chosen by
+/// measurement (`docs/receiving.md`, "How AUTO picks"): into a new file on ext4 the 1 MiB pipe
+/// moved 1.15x what copy_file_range did at 256 KiB and 1.25-1.27x at 1 and 16 MiB; at 64 KiB they
+/// tied, and copy_file_range is one call.
+pub const SPLICE_FILE_MIN: u64 = 256 << 10;
+
 /// Size of the buffer [`Strategy::ReadWrite`] reads into when receiving (or the count, when
 /// smaller). Chosen by measurement (`docs/benchmarks.md`, "Receiving"): from a loopback socket
 /// into a file, 1 MiB reads moved 2.2× what the JDK's 8 KiB reads move.
@@ -85,12 +92,14 @@ pub fn transfer_from_with(
     mut options: Options<'_>,
 ) -> Result<Transferred, Error> {
     let mut calls = Calls::new(options.checkpoint.take());
-    let files_claimed = options.source_is_file && options.target == Some(TargetKind::File);
-    if files_claimed
-        && matches!(strategy, Strategy::Auto | Strategy::CopyFileRange)
+    let copy_anyway = strategy == Strategy::CopyFileRange
+        || (strategy == Strategy::Auto && count < SPLICE_FILE_MIN);
+    let copy_first_may_do = copy_anyway
         && count > 0
         && position <= MAX_OFFSET
-    {
+        && ((options.source_is_file && options.target == Some(TargetKind::File))
+            || source_is_a_file(&mut calls, src));
+    if copy_first_may_do {
         match copy_first(dst, src, position, count, calls) {
             First::Done(result) => return result,
             First::Classify(back) => calls = back,
@@ -107,7 +116,14 @@ pub fn transfer_from_with(
         }
     }
     let count = source.clamp(count);
-    let plan = plan(strategy, source, append);
+    let splice_file = strategy == Strategy::Auto
+        && matches!(source, Source::File { size: Some(_), .. })
+        && !append
+        && count >= SPLICE_FILE_MIN
+        && !calls
+            .call(Call::Fstatfs, Side::Target, || sys::copies_in_place(dst))
+            .unwrap_or(true);
+    let plan = plan(strategy, source, append, splice_file);
     let mut receive = Receive {
         src,
         dst,
@@ -160,8 +176,16 @@ enum First<'cp> {
     Classify(Calls<'cp>),
 }
 
-/// File to file in JDK 25's one call, for a caller that checked both files and their modes: a
-/// copy_file_range(2) from the source's own offset (which the kernel advances), with no `fstat`,
+/// Whether `src` is a regular file with bytes (one `fstat(2)`), for a caller that did not say: the
+/// copy is then tried first, and the kernel checks both modes and the target's kind.
+fn source_is_a_file(calls: &mut Calls<'_>, src: BorrowedFd<'_>) -> bool {
+    calls
+        .call(Call::Fstat, Side::Source, || sys::fstat(src))
+        .is_ok_and(|st| st.kind == FileKind::Regular && st.size > 0)
+}
+
+/// File to file in JDK 25's one call, for a caller that checked both files and their modes (or
+/// whose source `fstat(2)` found a file): a copy_file_range(2) from the source's own offset (which the kernel advances), with no `fstat`,
 /// `fcntl` or `lseek`. Whatever it cannot tell apart shows as its first call moving nothing (an
 /// empty source or one at its end, an `O_APPEND` target (`EBADF`), a `/proc` file (`EXDEV`), two
 /// file systems, a device): then the descriptors are classified and the transfer planned.
@@ -269,13 +293,20 @@ fn source(calls: &mut Calls<'_>, src: BorrowedFd<'_>) -> Result<(Source, FileKin
 
 /// The strategy that will run, or why the requested one cannot (see `docs/design.md`, "Which
 /// path, when").
-pub(crate) fn plan(strategy: Strategy, source: Source, append: bool) -> Result<Strategy, Error> {
+/// `splice_file`: AUTO splices a file source through the thread's pipe ([`SPLICE_FILE_MIN`]).
+pub(crate) fn plan(
+    strategy: Strategy,
+    source: Source,
+    append: bool,
+    splice_file: bool,
+) -> Result<Strategy, Error> {
     let file = matches!(source, Source::File { .. });
     let unsupported = |reason| Err(Error::Unsupported { strategy, reason });
     match strategy {
         // An O_APPEND target refuses copy_file_range (EBADF), splice and sendfile at an offset
         // (EINVAL); a positional write appends.
         Strategy::Auto if append => Ok(Strategy::ReadWrite),
+        Strategy::Auto if file && splice_file => Ok(Strategy::Splice),
         Strategy::Auto if file => Ok(Strategy::CopyFileRange),
         // Splicing a pipe into a file holds the pipe while the file is written, so its writer
         // waits: read/write measured 1.6-2x faster from a pipe whose writer runs on another CPU.
@@ -285,9 +316,6 @@ pub(crate) fn plan(strategy: Strategy, source: Source, append: bool) -> Result<S
         Strategy::Auto => Ok(Strategy::Splice),
         Strategy::ReadWrite => Ok(Strategy::ReadWrite),
         _ if append => unsupported("the target is opened with O_APPEND: only READ_WRITE appends"),
-        Strategy::Splice if file => {
-            unsupported("splice(2) receives from a socket or pipe; the source is a file")
-        }
         Strategy::Splice => Ok(Strategy::Splice),
         _ if !file => unsupported("the source is a socket or pipe: use SPLICE or READ_WRITE"),
         other => Ok(other),
@@ -439,48 +467,49 @@ mod tests {
         nonblocking: false,
     };
 
+    const PIPE: Source = Source::Stream {
+        pipe: true,
+        nonblocking: false,
+    };
+
     #[test]
-    fn auto_plans_copy_file_range_for_files_splice_for_streams_read_write_to_append() {
-        assert_eq!(
-            plan(Strategy::Auto, FILE, false).unwrap(),
-            Strategy::CopyFileRange
-        );
-        assert_eq!(
-            plan(Strategy::Auto, SOCKET, false).unwrap(),
-            Strategy::Splice
-        );
-        assert_eq!(
-            plan(Strategy::Auto, SOCKET, true).unwrap(),
-            Strategy::ReadWrite
-        );
-        assert_eq!(
-            plan(Strategy::Auto, FILE, true).unwrap(),
-            Strategy::ReadWrite
-        );
+    fn auto_splices_sockets_and_large_files_and_reads_pipes_and_into_append() {
+        let auto = |source, append, splice_file| plan(Strategy::Auto, source, append, splice_file);
+        assert_eq!(auto(FILE, false, false).unwrap(), Strategy::CopyFileRange);
+        assert_eq!(auto(FILE, false, true).unwrap(), Strategy::Splice);
+        assert_eq!(auto(SOCKET, false, false).unwrap(), Strategy::Splice);
+        assert_eq!(auto(PIPE, false, false).unwrap(), Strategy::ReadWrite);
+        assert_eq!(auto(SOCKET, true, false).unwrap(), Strategy::ReadWrite);
+        assert_eq!(auto(FILE, true, false).unwrap(), Strategy::ReadWrite);
     }
 
     #[test]
     fn paths_that_cannot_apply_are_refused() {
         for (strategy, source, append) in [
-            (Strategy::Splice, FILE, false),
             (Strategy::Splice, SOCKET, true),
+            (Strategy::Splice, FILE, true),
             (Strategy::CopyFileRange, SOCKET, false),
             (Strategy::CopyFileRange, FILE, true),
             (Strategy::Sendfile, SOCKET, false),
             (Strategy::Sendfile, FILE, true),
             (Strategy::Mmap, SOCKET, false),
         ] {
-            let refused = plan(strategy, source, append);
+            let refused = plan(strategy, source, append, false);
             assert!(
                 matches!(refused, Err(Error::Unsupported { strategy: s, .. }) if s == strategy),
                 "{strategy} {source:?} {append}: {refused:?}"
             );
         }
-        for strategy in [Strategy::ReadWrite, Strategy::Mmap, Strategy::Sendfile] {
-            assert_eq!(plan(strategy, FILE, false).unwrap(), strategy);
+        for strategy in [
+            Strategy::ReadWrite,
+            Strategy::Mmap,
+            Strategy::Sendfile,
+            Strategy::Splice,
+        ] {
+            assert_eq!(plan(strategy, FILE, false, false).unwrap(), strategy);
         }
         assert_eq!(
-            plan(Strategy::ReadWrite, SOCKET, true).unwrap(),
+            plan(Strategy::ReadWrite, SOCKET, true, false).unwrap(),
             Strategy::ReadWrite
         );
     }

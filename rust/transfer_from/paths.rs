@@ -10,7 +10,7 @@ use crate::transfer::{write_zero, Wrote};
 impl Receive<'_, '_> {
     /// Where the next byte of a file source is read: its offset when the call began, plus what
     /// moved.
-    fn source_offset(&self) -> u64 {
+    pub(super) fn source_offset(&self) -> u64 {
         match self.source {
             Source::File { at, .. } => at + self.bytes,
             Source::Stream { .. } => 0,

@@ -1,5 +1,5 @@
-//! The splice path: a pipe source is spliced straight into the file; a socket goes through a pipe
-//! this thread keeps between calls (created once, sized [`SPLICE_PIPE`]). Every call empties the
+//! The splice path: a pipe source is spliced straight into the file; a socket, or a file, goes
+//! through a pipe this thread keeps between calls (created once, sized [`SPLICE_PIPE`]). Every call empties the
 //! pipe before it returns: what it took from the socket is written to the file, by splice, else
 //! by read/write; if even that fails, the pipe is closed, never kept with bytes in it. A call made
 //! while another is using this thread's pipe (from a signal handler) makes a pipe of its own.
@@ -40,14 +40,16 @@ fn keep_pipe(pipe: Pipe) {
 
 impl Receive<'_, '_> {
     pub(super) fn splice(&mut self) -> Result<(), Error> {
-        let Source::Stream { pipe, nonblocking } = self.source else {
-            unreachable!("planned for streams only");
+        let nonblocking = match self.source {
+            Source::Stream {
+                pipe: true,
+                nonblocking,
+            } => return self.splice_pipe(nonblocking),
+            Source::Stream { nonblocking, .. } => nonblocking,
+            Source::File { .. } => false,
         };
-        if pipe {
-            return self.splice_pipe(nonblocking);
-        }
         let through = take_pipe(self)?;
-        let result = self.splice_socket(&through, nonblocking);
+        let result = self.splice_through(&through, nonblocking);
         if self.in_pipe == 0 {
             keep_pipe(through);
         }
@@ -76,18 +78,21 @@ impl Receive<'_, '_> {
         Ok(())
     }
 
-    /// A socket: splice(2) into the pipe, what arrived, then from the pipe into the file.
-    fn splice_socket(&mut self, through: &Pipe, nonblocking: bool) -> Result<(), Error> {
+    /// A socket or a file: splice(2) into the pipe what arrived (from a file: at its offset), then
+    /// from the pipe into the target.
+    fn splice_through(&mut self, through: &Pipe, nonblocking: bool) -> Result<(), Error> {
         let src = self.src;
         let into = through.write.as_fd();
+        let file = matches!(self.source, Source::File { .. });
         while self.bytes < self.count {
             self.checkpoint()?;
             let want = self
                 .remaining()
                 .min(through.capacity as u64)
                 .min(self.max_call() as u64) as usize;
+            let mut at = self.source_offset();
             match self.calls.may_block(Call::Splice, Side::Source, || {
-                sys::splice_in(src, into, want, nonblocking)
+                sys::splice_in(src, file.then_some(&mut at), into, want, nonblocking)
             })? {
                 Wrote::WouldBlock if self.wait_ready()? => continue,
                 Wrote::WouldBlock | Wrote::Bytes(0) => return Ok(()),

@@ -9,9 +9,10 @@ public enum Strategy {
     /**
      * The best native path, chosen by measurement: for transferTo {@link #SENDFILE} (or
      * {@link #READ_WRITE} for append-mode files and sources that report size 0); for
-     * transferFrom {@link #SPLICE} from a socket and {@link #COPY_FILE_RANGE} from a file
-     * ({@link #READ_WRITE} from a pipe and into an append-mode file). The JDK's own method when the library is
-     * not loaded or a channel has no file descriptor.
+     * transferFrom {@link #SPLICE} from a socket (and from a file of 256 KiB or more on ext4 or
+     * tmpfs), {@link #COPY_FILE_RANGE} from other files, {@link #READ_WRITE} from a pipe and into
+     * an append-mode file. The JDK's own method when the library is not loaded or a channel has
+     * no file descriptor.
      */
     AUTO(0),
     /** {@code sendfile(2)}: the bytes never enter user space. */
@@ -27,11 +28,11 @@ public enum Strategy {
      */
     COPY_FILE_RANGE(4),
     /**
-     * {@code splice(2)}, for {@link ZeroCopy#transferFrom} from a SocketChannel or
-     * Pipe.SourceChannel into a file: a pipe is spliced straight into the file, a socket through a
-     * pipe each thread keeps (emptied before every call returns). The bytes never enter user
-     * space. AUTO's choice for sockets (from a pipe it reads and writes: a splice holds the
-     * pipe and stalls its writer).
+     * {@code splice(2)}, for {@link ZeroCopy#transferFrom} into a file: a Pipe.SourceChannel is
+     * spliced straight into the file, a SocketChannel or a FileChannel through a pipe each thread
+     * keeps (emptied before every call returns). The bytes never enter user space. AUTO's choice
+     * for sockets, and for files from 256 KiB on a file system that does not copy in place (from a
+     * pipe it reads and writes: a splice holds the pipe and stalls its writer).
      */
     SPLICE(5),
     /**

@@ -402,16 +402,17 @@ public final class ZeroCopy {
      *       another thread during the call: the bytes moved so far, or
      *       {@link AsynchronousCloseException}. Interrupted after a stream gave some bytes: their
      *       count, the source closed, as JDK 25 does.</li>
-     *   <li>AUTO splices from a socket ({@link Strategy#SPLICE}), copies from a file by
-     *       {@link Strategy#COPY_FILE_RANGE}, and uses {@link Strategy#READ_WRITE} from a pipe
+     *   <li>AUTO splices from a socket ({@link Strategy#SPLICE}), and from a file of 256 KiB or
+     *       more on a file system that does not copy in place (ext4, tmpfs); copies from a file by
+     *       {@link Strategy#COPY_FILE_RANGE} otherwise (a reflink on XFS and Btrfs); and uses {@link Strategy#READ_WRITE} from a pipe
      *       and into an append-mode file; for channels the native side cannot take, the JDK's own
      *       transferFrom (with JDK 25's rules on JDK 17).</li>
      * </ul>
      *
      * @return the number of bytes transferred, possibly 0
      * @throws UnsupportedOperationException a native strategy that cannot run for these channels
-     *     (no library; a channel without a file descriptor; SPLICE from a file; COPY_FILE_RANGE,
-     *     SENDFILE or MMAP from a socket or pipe; any but READ_WRITE into an append-mode file):
+     *     (no library; a channel without a file descriptor; COPY_FILE_RANGE, SENDFILE or MMAP from a
+     *     socket or pipe; any but READ_WRITE into an append-mode file):
      *     after every check, and only where bytes would move (a count of 0 returns 0)
      */
     public static long transferFrom(FileChannel dst, ReadableByteChannel src, long position, long count,
