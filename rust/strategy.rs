@@ -92,3 +92,27 @@ impl fmt::Display for Strategy {
         f.write_str(self.name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_appended_and_round_trip() {
+        let names = [
+            "AUTO",
+            "SENDFILE",
+            "MMAP",
+            "READ_WRITE",
+            "COPY_FILE_RANGE",
+            "SPLICE",
+        ];
+        for (code, strategy) in Strategy::ALL.into_iter().enumerate() {
+            assert_eq!(strategy.code(), code as i32);
+            assert_eq!(Strategy::from_code(code as i32), Some(strategy));
+            assert_eq!(strategy.name(), names[code]);
+        }
+        assert_eq!(Strategy::from_code(Strategy::ALL.len() as i32), None);
+        assert_eq!(Strategy::from_code(-1), None);
+    }
+}

@@ -92,6 +92,12 @@ static void test_targets(int src, const char *dir) {
     uint64_t n = 777;
     CHECK(zc_transfer_to(src, POS, 1000, c, ZC_STRATEGY_COPY_FILE_RANGE, &n) == EINVAL && n == 777,
           "COPY_FILE_RANGE to a socket");
+    /* SPLICE (5) is transfer_from's: EINVAL from zc_transfer_to where bytes would move, 0 where none. */
+    CHECK(ZC_STRATEGY_SPLICE == 5 && strcmp(zc_strategy_name(ZC_STRATEGY_SPLICE), "SPLICE") == 0 &&
+              zc_strategy_name(6) == NULL,
+          "SPLICE is code 5 and the last");
+    CHECK(zc_transfer_to(src, POS, 1000, c, ZC_STRATEGY_SPLICE, &n) == EINVAL && n == 777, "SPLICE to a socket");
+    CHECK(zc_transfer_to(src, POS, 0, c, ZC_STRATEGY_SPLICE, &n) == 0 && n == 0, "SPLICE, count 0");
     close(c);
     close(sv);
 }
