@@ -92,51 +92,19 @@ pub fn transfer_from_with(
     mut options: Options<'_>,
 ) -> Result<Transferred, Error> {
     let mut calls = Calls::new(options.checkpoint.take());
-    let copy_anyway = strategy == Strategy::CopyFileRange
-        || (strategy == Strategy::Auto && count < SPLICE_FILE_MIN);
-    let copy_first_may_do = copy_anyway
-        && count > 0
-        && position <= MAX_OFFSET
-        && ((options.source_is_file && options.target == Some(TargetKind::File))
-            || source_is_a_file(&mut calls, src));
-    if copy_first_may_do {
+    if tries_copy_first(&mut calls, src, (position, count), strategy, &options) {
         match copy_first(dst, src, position, count, calls) {
             First::Done(result) => return result,
             First::Classify(back) => calls = back,
         }
     }
-    let mut waits = false;
     let append = target_is_file(&mut calls, dst)?;
     let (mut source, src_kind) = source(&mut calls, src)?;
-    if let Source::Stream { nonblocking, .. } = &mut source {
-        if options.source_blocks && *nonblocking {
-            // Waited for with poll(2) (`Receive::wait_ready`): the channel blocks.
-            *nonblocking = false;
-            waits = true;
-        }
-    }
+    let waits = waits_for_readiness(&mut source, options.source_blocks);
     let count = source.clamp(count);
-    let splice_file = strategy == Strategy::Auto
-        && matches!(source, Source::File { size: Some(_), .. })
-        && !append
-        && count >= SPLICE_FILE_MIN
-        && !calls
-            .call(Call::Fstatfs, Side::Target, || sys::copies_in_place(dst))
-            .unwrap_or(true);
+    let splice_file = splices_file(&mut calls, dst, strategy, source, append, count);
     let plan = plan(strategy, source, append, splice_file);
-    let mut receive = Receive {
-        src,
-        dst,
-        position,
-        count,
-        source,
-        calls,
-        bytes: 0,
-        checked_at: 0,
-        in_pipe: 0,
-        taken: false,
-        waits,
-    };
+    let mut receive = Receive::new((src, dst), (position, count), source, calls, waits);
     if count == 0 {
         // Nothing would move, and the JDK returns 0 then: a strategy that could not apply is
         // refused only where bytes would move.
@@ -166,6 +134,55 @@ pub fn transfer_from_with(
         Err((rung, _)) if receive.bytes > 0 => Ok(receive.done(rung)),
         Err((_, e)) => Err(e),
     }
+}
+
+/// Whether to try [`copy_first`]: COPY_FILE_RANGE, or AUTO below [`SPLICE_FILE_MIN`], from a
+/// source the caller says is a file (into a target it says is one), or that `fstat(2)` finds is.
+fn tries_copy_first(
+    calls: &mut Calls<'_>,
+    src: BorrowedFd<'_>,
+    (position, count): (u64, u64),
+    strategy: Strategy,
+    options: &Options<'_>,
+) -> bool {
+    let copies = strategy == Strategy::CopyFileRange
+        || (strategy == Strategy::Auto && count < SPLICE_FILE_MIN);
+    copies
+        && count > 0
+        && position <= MAX_OFFSET
+        && ((options.source_is_file && options.target == Some(TargetKind::File))
+            || source_is_a_file(calls, src))
+}
+
+/// A stream whose owner blocks, on a non-blocking descriptor (a JDK 21+ virtual thread's socket),
+/// is read as blocking and waited for with poll(2) (`Receive::wait_ready`): true then.
+fn waits_for_readiness(source: &mut Source, source_blocks: bool) -> bool {
+    match source {
+        Source::Stream { nonblocking, .. } if source_blocks && *nonblocking => {
+            *nonblocking = false;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether AUTO splices this file source through the thread's pipe: from [`SPLICE_FILE_MIN`],
+/// into a file system that copies through the page cache (one `fstatfs(2)` of the target).
+fn splices_file(
+    calls: &mut Calls<'_>,
+    dst: BorrowedFd<'_>,
+    strategy: Strategy,
+    source: Source,
+    append: bool,
+    count: u64,
+) -> bool {
+    strategy == Strategy::Auto
+        && matches!(source, Source::File { size: Some(_), .. })
+        && !append
+        && count >= SPLICE_FILE_MIN
+        && !calls
+            .call(Call::Fstatfs, Side::Target, || sys::copies_in_place(dst))
+            .unwrap_or(true)
 }
 
 /// How the copy-first attempt ended.
@@ -343,6 +360,30 @@ pub(crate) struct Receive<'fd, 'cp> {
     pub(crate) taken: bool,
     /// The source's descriptor is non-blocking but its owner blocks: wait until it is ready.
     waits: bool,
+}
+
+impl<'fd, 'cp> Receive<'fd, 'cp> {
+    fn new(
+        (src, dst): (BorrowedFd<'fd>, BorrowedFd<'fd>),
+        (position, count): (u64, u64),
+        source: Source,
+        calls: Calls<'cp>,
+        waits: bool,
+    ) -> Self {
+        Receive {
+            src,
+            dst,
+            position,
+            count,
+            source,
+            calls,
+            bytes: 0,
+            checked_at: 0,
+            in_pipe: 0,
+            taken: false,
+            waits,
+        }
+    }
 }
 
 impl Receive<'_, '_> {
