@@ -10,6 +10,15 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+// `zc_stats.counters` rows: `zc_transfer_to`.
+#define ZC_DIRECTION_TO 0
+
+// `zc_stats.counters` rows: `zc_send_file`.
+#define ZC_DIRECTION_RESPONSE 1
+
+// `zc_stats.counters` rows: `zc_transfer_from`.
+#define ZC_DIRECTION_FROM 2
+
 // A transfer strategy: one of the `ZC_STRATEGY_*` values. Any other value is rejected with
 // `EINVAL` (it is an `int`, not a C enum, so that no value a C caller passes is undefined).
 typedef int zc_strategy;
@@ -24,6 +33,29 @@ typedef struct zc_report {
   // The strategy that actually ran: never `ZC_STRATEGY_AUTO`.
   zc_strategy strategy;
 } zc_report;
+
+// One direction's and strategy's counters in `zc_statistics`.
+typedef struct zc_counters {
+  // Calls that ran this strategy and returned (with 0 bytes too).
+  uint64_t calls;
+  // Bytes they moved (for `zc_send_file`, header and trailer included).
+  uint64_t bytes;
+  // Kernel calls they made.
+  uint64_t syscalls;
+  // Calls that asked for this strategy and failed with no byte moved.
+  uint64_t errors;
+} zc_counters;
+
+// The process-wide statistics (`zc_statistics`): the counters of every call in this process, C,
+// Rust and Java alike.
+typedef struct zc_stats {
+  // `counters[ZC_DIRECTION_*][ZC_STRATEGY_*]`, under the strategy that ran (errors: under the
+  // one asked for, so AUTO's column counts AUTO calls that failed).
+  struct zc_counters counters[3][6];
+  // Fallbacks from each `ZC_STRATEGY_*`: the kernel refused its call before the first byte and
+  // the next path ran.
+  uint64_t fallbacks[6];
+} zc_stats;
 
 // The best path for the target kind: sendfile where the kernel can (sockets, pipes, files), else
 // read/write (append-mode files, sources that report size 0 such as `/proc` files). Falls back
@@ -198,6 +230,14 @@ int zc_send_file(int sock_fd,
                  int trailer_count,
                  zc_strategy strategy,
                  uint64_t *sent);
+
+// Fills `*out` with a snapshot of the process-wide counters: kept with relaxed atomics, a few
+// additions per call, and read one by one (a snapshot taken during transfers may count a call's
+// bytes and not yet its kernel calls). Returns 0, or `EINVAL` for a NULL `out`.
+//
+// # Safety
+// `out` is NULL or valid for writing one `zc_stats`.
+int zc_statistics(struct zc_stats *out);
 
 // The name of a strategy (`"AUTO"`, `"SENDFILE"`, `"MMAP"`, `"READ_WRITE"`,
 // `"COPY_FILE_RANGE"`, `"SPLICE"`), a static string; NULL for a value that is no strategy.

@@ -34,6 +34,7 @@ mod error;
 #[cfg(feature = "jni")]
 mod jni;
 mod send_file;
+mod stats;
 mod strategy;
 mod sys;
 mod transfer;
@@ -42,6 +43,7 @@ mod wake;
 
 pub use error::{Call, Error, Side, Unusable};
 pub use send_file::{send_file, send_file_with, Sent, HOLD_HEADER_MAX, SMALL_BODY};
+pub use stats::{statistics, Counters, Direction, Statistics, DIRECTIONS, STRATEGIES};
 pub use strategy::Strategy;
 pub use transfer::{
     check_access, transfer_to, transfer_to_with, Options, TargetKind, Transferred,

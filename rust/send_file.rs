@@ -98,6 +98,35 @@ pub fn send_file_with(
     count: u64,
     trailer: &[IoSlice<'_>],
     strategy: Strategy,
+    options: Options<'_>,
+) -> Result<Sent, Error> {
+    let result = uncounted(
+        dst,
+        (header, trailer),
+        file,
+        (position, count),
+        strategy,
+        options,
+    );
+    let counted = result
+        .as_ref()
+        .map_err(|_| ())
+        .map(|sent| crate::Transferred {
+            bytes: sent.bytes,
+            strategy: sent.strategy,
+            syscalls: sent.syscalls,
+        });
+    crate::stats::record(crate::stats::Direction::Response, strategy, &counted);
+    result
+}
+
+/// [`send_file_with`] before it is counted in [`crate::statistics`].
+fn uncounted(
+    dst: BorrowedFd<'_>,
+    (header, trailer): (&[IoSlice<'_>], &[IoSlice<'_>]),
+    file: BorrowedFd<'_>,
+    (position, count): (u64, u64),
+    strategy: Strategy,
     mut options: Options<'_>,
 ) -> Result<Sent, Error> {
     let mut calls = Calls::new(options.checkpoint.take());

@@ -394,6 +394,68 @@ unsafe fn iovecs<'a>(list: *const libc::iovec, count: c_int) -> Result<Vec<IoSli
     Ok(slices)
 }
 
+/// One direction's and strategy's counters in `zc_statistics`.
+#[repr(C)]
+pub struct zc_counters {
+    /// Calls that ran this strategy and returned (with 0 bytes too).
+    pub calls: u64,
+    /// Bytes they moved (for `zc_send_file`, header and trailer included).
+    pub bytes: u64,
+    /// Kernel calls they made.
+    pub syscalls: u64,
+    /// Calls that asked for this strategy and failed with no byte moved.
+    pub errors: u64,
+}
+
+/// `zc_stats.counters` rows: `zc_transfer_to`.
+pub const ZC_DIRECTION_TO: c_int = 0;
+/// `zc_stats.counters` rows: `zc_send_file`.
+pub const ZC_DIRECTION_RESPONSE: c_int = 1;
+/// `zc_stats.counters` rows: `zc_transfer_from`.
+pub const ZC_DIRECTION_FROM: c_int = 2;
+
+/// The process-wide statistics (`zc_statistics`): the counters of every call in this process, C,
+/// Rust and Java alike.
+#[repr(C)]
+pub struct zc_stats {
+    /// `counters[ZC_DIRECTION_*][ZC_STRATEGY_*]`, under the strategy that ran (errors: under the
+    /// one asked for, so AUTO's column counts AUTO calls that failed).
+    pub counters: [[zc_counters; 6]; 3],
+    /// Fallbacks from each `ZC_STRATEGY_*`: the kernel refused its call before the first byte and
+    /// the next path ran.
+    pub fallbacks: [u64; 6],
+}
+
+/// Fills `*out` with a snapshot of the process-wide counters: kept with relaxed atomics, a few
+/// additions per call, and read one by one (a snapshot taken during transfers may count a call's
+/// bytes and not yet its kernel calls). Returns 0, or `EINVAL` for a NULL `out`.
+///
+/// # Safety
+/// `out` is NULL or valid for writing one `zc_stats`.
+#[no_mangle]
+pub unsafe extern "C" fn zc_statistics(out: *mut zc_stats) -> c_int {
+    if out.is_null() {
+        return libc::EINVAL;
+    }
+    let now = crate::statistics();
+    let counters = now.counters.map(|row| {
+        row.map(|c| zc_counters {
+            calls: c.calls,
+            bytes: c.bytes,
+            syscalls: c.syscalls,
+            errors: c.errors,
+        })
+    });
+    // SAFETY: non-null, and the caller passes a pointer valid for writing one zc_stats.
+    unsafe {
+        out.write(zc_stats {
+            counters,
+            fallbacks: now.fallbacks,
+        })
+    };
+    0
+}
+
 /// The name of a strategy (`"AUTO"`, `"SENDFILE"`, `"MMAP"`, `"READ_WRITE"`,
 /// `"COPY_FILE_RANGE"`, `"SPLICE"`), a static string; NULL for a value that is no strategy.
 #[no_mangle]

@@ -283,7 +283,7 @@ const STOP_CLOSED: jint = 2;
 
 /// The `static final` fields of `dev.zerocopy.Native` that must equal these constants: checked
 /// in `JNI_OnLoad`, which refuses to load the library if any differs.
-const SHARED_INTS: [(&str, jlong); 16] = [
+const SHARED_INTS: [(&str, jlong); 17] = [
     ("FILE", FILE as jlong),
     ("SOCKET", SOCKET as jlong),
     ("PIPE_SINK", PIPE_SINK as jlong),
@@ -300,7 +300,12 @@ const SHARED_INTS: [(&str, jlong); 16] = [
     ("IO_ERROR", status::IO_ERROR),
     ("INTERNAL_ERROR", status::INTERNAL_ERROR),
     ("STAGING_RESULTS", send_file::RESULTS as jlong),
+    ("STATISTICS_LONGS", STATISTICS_LONGS as jlong),
 ];
+
+/// The longs `Native.statistics0` fills: for each direction and strategy code its calls, bytes,
+/// kernel calls and errors, then the fallbacks by strategy code.
+const STATISTICS_LONGS: usize = crate::DIRECTIONS * crate::STRATEGIES * 4 + crate::STRATEGIES;
 
 /// The descriptors a transfer runs on, and how they are kept from being closed under it.
 enum Guard {
@@ -652,5 +657,30 @@ pub extern "system" fn Java_dev_zerocopy_Native_trustedLookup0<'local>(
             }
             Err(e) => Err(e.into()),
         }
+    })
+}
+
+/// `static native long statistics0(long[] out)`: fills `out` with the process-wide counters
+/// (`STATISTICS_LONGS` longs, see there) and returns 0.
+#[no_mangle]
+pub extern "system" fn Java_dev_zerocopy_Native_statistics0<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    out: JLongArray<'local>,
+) -> jlong {
+    with_status(&mut env, |env| {
+        let now = crate::statistics();
+        let mut longs = Vec::with_capacity(STATISTICS_LONGS);
+        for row in now.counters {
+            for c in row {
+                longs.extend([c.calls, c.bytes, c.syscalls, c.errors].map(|n| n as jlong));
+            }
+        }
+        longs.extend(now.fallbacks.map(|n| n as jlong));
+        if out.is_null() {
+            return Err(Fault::IllegalArgument);
+        }
+        out.set_region(env, 0, &longs)?;
+        Ok(0)
     })
 }

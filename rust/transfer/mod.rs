@@ -202,6 +202,20 @@ pub fn transfer_to_with(
     count: u64,
     dst: BorrowedFd<'_>,
     strategy: Strategy,
+    options: Options<'_>,
+) -> Result<Transferred, Error> {
+    let result = uncounted(src, position, count, dst, strategy, options);
+    crate::stats::record(crate::stats::Direction::To, strategy, &result);
+    result
+}
+
+/// [`transfer_to_with`] before it is counted in [`crate::statistics`].
+fn uncounted(
+    src: BorrowedFd<'_>,
+    position: u64,
+    count: u64,
+    dst: BorrowedFd<'_>,
+    strategy: Strategy,
     mut options: Options<'_>,
 ) -> Result<Transferred, Error> {
     let mut calls = Calls::new(options.checkpoint.take());
@@ -288,6 +302,7 @@ impl Job<'_, '_> {
         match next_rung(requested, rung) {
             Some(next) if self.bytes == before && probe::can_fall_back(&err) => {
                 probe::note_fallback(&err);
+                crate::stats::fell_back(rung);
                 Ok(Some(next))
             }
             _ => Err(err),

@@ -89,6 +89,20 @@ pub fn transfer_from_with(
     position: u64,
     count: u64,
     strategy: Strategy,
+    options: Options<'_>,
+) -> Result<Transferred, Error> {
+    let result = uncounted(dst, src, position, count, strategy, options);
+    crate::stats::record(crate::stats::Direction::From, strategy, &result);
+    result
+}
+
+/// [`transfer_from_with`] before it is counted in [`crate::statistics`].
+fn uncounted(
+    dst: BorrowedFd<'_>,
+    src: BorrowedFd<'_>,
+    position: u64,
+    count: u64,
+    strategy: Strategy,
     mut options: Options<'_>,
 ) -> Result<Transferred, Error> {
     let mut calls = Calls::new(options.checkpoint.take());
@@ -407,6 +421,7 @@ impl Receive<'_, '_> {
                         && !self.taken
                         && crate::transfer::can_fall_back(&e) =>
                 {
+                    crate::stats::fell_back(rung);
                     rung = Strategy::ReadWrite;
                 }
                 Err(e) => return Err((rung, e)),

@@ -97,6 +97,12 @@ final class Native {
         return null;
     }
 
+    /** The longs statistics0 fills (TransferStatistics reads them). */
+    static final int STATISTICS_LONGS = 3 * 6 * 4 + 6;
+
+    /** Fills out (STATISTICS_LONGS longs) with the process-wide counters; 0, or a status. */
+    static native long statistics0(long[] out);
+
     /** Bytes of results at the start of sendFile0's staging buffer (three longs), before the header. */
     static final int STAGING_RESULTS = 24;
 

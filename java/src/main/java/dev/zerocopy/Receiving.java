@@ -55,6 +55,7 @@ final class Receiving {
         String why = Native.unsupportedFromReason(targetKind, dst, srcKind, src);
         if (why != null) {
             if (strategy == Strategy.AUTO) {
+                TransferStatistics.handedOff(why);
                 return handOff(dst, src, position, count, report);
             }
             checkConnectedAndInterrupt(dst, src, count, srcKind);

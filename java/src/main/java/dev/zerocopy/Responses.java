@@ -43,6 +43,9 @@ final class Responses {
         int kind = Native.kind(sink);
         String why = Native.unsupportedReason(file, kind, sink);
         if (why != null) {
+            if (strategy == Strategy.AUTO) {
+                TransferStatistics.handedOff(why);
+            }
             return strategy == Strategy.AUTO
                     ? handOff(sink, header, file, position, count, trailer, report)
                     : ZeroCopy.refuse(file, position, count, sink, strategy, why,

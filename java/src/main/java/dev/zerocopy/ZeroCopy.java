@@ -47,6 +47,10 @@ public final class ZeroCopy {
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
+    static {
+        Transfers.registerInBackground();
+    }
+
     /**
      * The strategy {@value #STRATEGY_PROPERTY} names, read once when this class loads. A name
      * that is no strategy must not fail a server in the middle of a response (its header sent,
@@ -68,6 +72,16 @@ public final class ZeroCopy {
     }
 
     private ZeroCopy() {}
+
+    /**
+     * A snapshot of the process-wide statistics: calls, bytes and kernel calls by call and
+     * strategy, errors, fallbacks and the calls AUTO handed to the JDK (with why). The same figures
+     * are the JMX MXBean {@code dev.zerocopy:type=Transfers}, and, natively, {@code zc_statistics}
+     * in C.
+     */
+    public static TransferStatistics statistics() {
+        return TransferStatistics.now();
+    }
 
     /** Whether the native library loaded (docs/java.md, "Loading", says where it is looked for). */
     public static boolean isNativeAvailable() {
@@ -159,6 +173,9 @@ public final class ZeroCopy {
         int kind = Native.kind(sink);
         String why = Native.unsupportedReason(source, kind, sink);
         if (why != null) {
+            if (strategy == Strategy.AUTO) {
+                TransferStatistics.handedOff(why);
+            }
             return strategy == Strategy.AUTO
                     ? handOff(source, position, count, sink, report)
                     : refuse(source, position, count, sink, strategy, why, 0);

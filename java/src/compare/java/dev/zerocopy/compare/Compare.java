@@ -194,6 +194,8 @@ public final class Compare implements Callable<Integer> {
             Output.chart(png, cells, targetList, pathList);
         }
         stdout.println("wrote " + json + " and " + png);
+        // What the native paths did in this run, by call and strategy (ZeroCopy.statistics()).
+        stdout.println(ZeroCopy.statistics());
         return 0;
     }
 
