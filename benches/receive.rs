@@ -89,16 +89,29 @@ impl Drop for Feed {
     }
 }
 
-/// The C splice loop: the stream into a pipe of [`SPLICE_PIPE`] bytes, the pipe into the file.
-fn c_splice(src: BorrowedFd, dst: BorrowedFd, size: usize, pipe: &(OwnedFd, OwnedFd)) {
-    let mut off: libc::loff_t = 0;
+/// The C splice loop: the source into a pipe of [`SPLICE_PIPE`] bytes, the pipe into the file. A
+/// stream is read at its own position; a file (`from_file`) at an offset from 0.
+fn c_splice(
+    src: BorrowedFd,
+    dst: BorrowedFd,
+    size: usize,
+    pipe: &(OwnedFd, OwnedFd),
+    from_file: bool,
+) {
+    let (mut from, mut to): (libc::loff_t, libc::loff_t) = (0, 0);
+    let from_ptr: *mut libc::loff_t = if from_file {
+        &mut from
+    } else {
+        std::ptr::null_mut()
+    };
     let mut left = size;
     while left > 0 {
-        // SAFETY: valid descriptors; null offsets for the stream and the pipe.
+        // SAFETY: valid descriptors; the input offset is null (a stream) or points at `from`,
+        // which outlives the loop; the pipe's offset is null.
         let n = unsafe {
             libc::splice(
                 src.as_raw_fd(),
-                std::ptr::null_mut(),
+                from_ptr,
                 pipe.1.as_raw_fd(),
                 std::ptr::null_mut(),
                 left.min(SPLICE_PIPE),
@@ -114,7 +127,7 @@ fn c_splice(src: BorrowedFd, dst: BorrowedFd, size: usize, pipe: &(OwnedFd, Owne
                     pipe.0.as_raw_fd(),
                     std::ptr::null_mut(),
                     dst.as_raw_fd(),
-                    &mut off,
+                    &mut to,
                     inside,
                     libc::SPLICE_F_MOVE,
                 )
@@ -188,44 +201,6 @@ fn c_copy_file_range(src: BorrowedFd, dst: BorrowedFd, size: usize) {
     }
 }
 
-/// A file through a pipe into a file: splice(2) from the source at an offset into the pipe, then
-/// from the pipe into the target at an offset.
-fn c_splice_file(src: BorrowedFd, dst: BorrowedFd, size: usize, pipe: &(OwnedFd, OwnedFd)) {
-    let (mut from, mut to): (libc::loff_t, libc::loff_t) = (0, 0);
-    let mut left = size;
-    while left > 0 {
-        // SAFETY: valid descriptors and offset pointers.
-        let n = unsafe {
-            libc::splice(
-                src.as_raw_fd(),
-                &mut from,
-                pipe.1.as_raw_fd(),
-                std::ptr::null_mut(),
-                left.min(SPLICE_PIPE),
-                libc::SPLICE_F_MOVE,
-            )
-        };
-        assert!(n > 0, "splice in: {}", std::io::Error::last_os_error());
-        let mut inside = n as usize;
-        while inside > 0 {
-            // SAFETY: valid descriptors and offset pointer.
-            let m = unsafe {
-                libc::splice(
-                    pipe.0.as_raw_fd(),
-                    std::ptr::null_mut(),
-                    dst.as_raw_fd(),
-                    &mut to,
-                    inside,
-                    libc::SPLICE_F_MOVE,
-                )
-            };
-            assert!(m > 0, "splice out: {}", std::io::Error::last_os_error());
-            inside -= m as usize;
-        }
-        left -= n as usize;
-    }
-}
-
 fn pipe_pair() -> (OwnedFd, OwnedFd) {
     let (r, w) = std::io::pipe().unwrap();
     // SAFETY: F_SETPIPE_SZ on a pipe we own.
@@ -241,7 +216,7 @@ fn pipe_pair() -> (OwnedFd, OwnedFd) {
 
 type Contender<'a> = (&'a str, Box<dyn FnMut(usize) + 'a>);
 
-/// Runs the contenders in turns, `ROUNDS` rounds of batches of about 64 MiB, and prints GB/s
+/// Runs the contenders in turns, [`rounds`] rounds of batches of about 64 MiB, and prints GB/s
 /// medians with each one's ratio to the first.
 fn race(label: &str, size: usize, all: &mut [Contender<'_>]) {
     // ZC_ONLY=C-splice,AUTO runs only the contenders named (the first named is the reference).
@@ -326,7 +301,10 @@ fn main() {
             "socket",
             size,
             &mut [
-                ("C-splice", Box::new(|n| c_splice(src, dst, n, &through))),
+                (
+                    "C-splice",
+                    Box::new(|n| c_splice(src, dst, n, &through, false)),
+                ),
                 ("AUTO", Box::new(|n| ours(src, n, Strategy::Auto))),
                 ("SPLICE", Box::new(|n| ours(src, n, Strategy::Splice))),
                 (
@@ -400,7 +378,7 @@ fn main() {
                         "C-splice-pipe",
                         Box::new(|n| {
                             prepare();
-                            c_splice_file(src, dst, n, &through)
+                            c_splice(src, dst, n, &through, true)
                         }),
                     ),
                     ("AUTO", Box::new(from_start(Strategy::Auto))),

@@ -332,12 +332,9 @@ fn body_then_trailer(
     // The guard and the watchdog are up already.
     let body_options = Options {
         guard_sigpipe: false,
-        checkpoint: None,
-        target: None,
         wake: options.wake,
         source_checked: true,
-        source_blocks: false,
-        source_is_file: false,
+        ..Options::default()
     };
     let mut ran = planned;
     while let Some(next) = job.run_rung(ran, requested, dst_kind, &body_options)? {
