@@ -4,8 +4,9 @@
 
 use std::io;
 
+use super::CHECKPOINT_BYTES;
 use crate::error::{Call, Error, Side};
-use crate::sys::FileKind;
+use crate::sys::{FileKind, MAX_RW_COUNT};
 use crate::wake::Watch;
 
 /// How a kernel call on the write side ended, for the loops.
@@ -50,6 +51,30 @@ impl<'cp> Calls<'cp> {
         if wake && can_block && self.checkpoint.is_some() && self.watch.is_none() {
             self.watch = Watch::start();
         }
+    }
+
+    /// The most one kernel call may move: [`CHECKPOINT_BYTES`] while a checkpoint must run in
+    /// between, else the kernel's own limit.
+    pub(crate) fn max_call(&self) -> u64 {
+        if self.has_checkpoint() {
+            CHECKPOINT_BYTES
+        } else {
+            MAX_RW_COUNT as u64
+        }
+    }
+
+    /// Runs the checkpoint once [`CHECKPOINT_BYTES`] have moved since `*checked_at` (a transfer's
+    /// count when it last ran, set to `bytes` now), or when the watchdog woke a blocked call.
+    pub(crate) fn checkpoint_every(
+        &mut self,
+        bytes: u64,
+        checked_at: &mut u64,
+    ) -> Result<(), Error> {
+        if bytes - *checked_at >= CHECKPOINT_BYTES || self.poked() {
+            *checked_at = bytes;
+            self.ask_checkpoint()?;
+        }
+        Ok(())
     }
 
     /// Whether the watchdog woke a blocked call since it was last asked.

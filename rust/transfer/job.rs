@@ -4,9 +4,9 @@
 use std::os::fd::BorrowedFd;
 
 use super::calls::Calls;
-use super::{Options, Transferred, CHECKPOINT_BYTES};
+use super::{Options, Transferred};
 use crate::error::{Call, Error, Side};
-use crate::sys::{self, FileKind, MAX_RW_COUNT};
+use crate::sys::{self, FileKind};
 use crate::Strategy;
 
 /// What a job moves: `count` bytes of the source from `position`, already clamped to the
@@ -87,23 +87,16 @@ impl<'fd, 'cp> Job<'fd, 'cp> {
         }
     }
 
-    /// Runs the checkpoint once [`CHECKPOINT_BYTES`] have moved since it last ran, or when the
-    /// watchdog woke a blocked call.
+    /// Runs the checkpoint once [`CHECKPOINT_BYTES`](super::CHECKPOINT_BYTES) have moved since it last ran, or when the
+    /// watchdog woke a blocked call ([`Calls::checkpoint_every`]).
     pub(crate) fn checkpoint(&mut self) -> Result<(), Error> {
-        if self.bytes - self.checked_at >= CHECKPOINT_BYTES || self.calls.poked() {
-            self.checked_at = self.bytes;
-            self.calls.ask_checkpoint()?;
-        }
-        Ok(())
+        self.calls
+            .checkpoint_every(self.bytes, &mut self.checked_at)
     }
 
-    /// The most one kernel call may move: less while a checkpoint must run in between.
+    /// The most one kernel call may move ([`Calls::max_call`]).
     pub(crate) fn max_call(&self) -> u64 {
-        if self.calls.has_checkpoint() {
-            CHECKPOINT_BYTES
-        } else {
-            MAX_RW_COUNT as u64
-        }
+        self.calls.max_call()
     }
 
     pub(crate) fn done(&self, strategy: Strategy) -> Transferred {

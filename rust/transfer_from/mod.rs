@@ -11,7 +11,7 @@ use std::os::fd::BorrowedFd;
 
 use crate::error::{Call, Error, Side, Unusable};
 use crate::sys::{self, FileKind, MAX_OFFSET};
-use crate::transfer::{Calls, Options, TargetKind, Transferred, CHECKPOINT_BYTES};
+use crate::transfer::{Calls, Options, TargetKind, Transferred};
 use crate::Strategy;
 
 pub use splice::SPLICE_PIPE;
@@ -106,14 +106,22 @@ fn uncounted(
     mut options: Options<'_>,
 ) -> Result<Transferred, Error> {
     let mut calls = Calls::new(options.checkpoint.take());
-    if tries_copy_first(&mut calls, src, (position, count), strategy, &options) {
+    // The source's fstat(2), when deciding on the copy asked it already.
+    let mut src_stat = None;
+    if tries_copy_first(
+        &mut calls,
+        (src, &mut src_stat),
+        (position, count),
+        strategy,
+        &options,
+    ) {
         match copy_first(dst, src, position, count, calls) {
             First::Done(result) => return result,
             First::Classify(back) => calls = back,
         }
     }
     let append = target_is_file(&mut calls, dst)?;
-    let (mut source, src_kind) = source(&mut calls, src)?;
+    let (mut source, src_kind) = source(&mut calls, src, src_stat)?;
     let waits = waits_for_readiness(&mut source, options.source_blocks);
     let count = source.clamp(count);
     let splice_file = splices_file(&mut calls, dst, strategy, source, append, count);
@@ -154,7 +162,7 @@ fn uncounted(
 /// source the caller says is a file (into a target it says is one), or that `fstat(2)` finds is.
 fn tries_copy_first(
     calls: &mut Calls<'_>,
-    src: BorrowedFd<'_>,
+    (src, src_stat): (BorrowedFd<'_>, &mut Option<sys::Stat>),
     (position, count): (u64, u64),
     strategy: Strategy,
     options: &Options<'_>,
@@ -165,7 +173,7 @@ fn tries_copy_first(
         && count > 0
         && position <= MAX_OFFSET
         && ((options.source_is_file && options.target == Some(TargetKind::File))
-            || source_is_a_file(calls, src))
+            || source_is_a_file(calls, src, src_stat))
 }
 
 /// A stream whose owner blocks, on a non-blocking descriptor (a JDK 21+ virtual thread's socket),
@@ -207,19 +215,26 @@ enum First<'cp> {
     Classify(Calls<'cp>),
 }
 
-/// Whether `src` is a regular file with bytes (one `fstat(2)`), for a caller that did not say: the
-/// copy is then tried first, and the kernel checks both modes and the target's kind.
-fn source_is_a_file(calls: &mut Calls<'_>, src: BorrowedFd<'_>) -> bool {
-    calls
+/// Whether `src` is a regular file with bytes (one `fstat(2)`, kept in `src_stat` for
+/// [`source`]), for a caller that did not say: the copy is then tried first, and the kernel checks
+/// both modes and the target's kind.
+fn source_is_a_file(
+    calls: &mut Calls<'_>,
+    src: BorrowedFd<'_>,
+    src_stat: &mut Option<sys::Stat>,
+) -> bool {
+    *src_stat = calls
         .call(Call::Fstat, Side::Source, || sys::fstat(src))
-        .is_ok_and(|st| st.kind == FileKind::Regular && st.size > 0)
+        .ok();
+    src_stat.is_some_and(|st| st.kind == FileKind::Regular && st.size > 0)
 }
 
 /// File to file in JDK 25's one call, for a caller that checked both files and their modes (or
-/// whose source `fstat(2)` found a file): a copy_file_range(2) from the source's own offset (which the kernel advances), with no `fstat`,
-/// `fcntl` or `lseek`. Whatever it cannot tell apart shows as its first call moving nothing (an
-/// empty source or one at its end, an `O_APPEND` target (`EBADF`), a `/proc` file (`EXDEV`), two
-/// file systems, a device): then the descriptors are classified and the transfer planned.
+/// whose source `fstat(2)` found a file): a copy_file_range(2) from the source's own offset (which
+/// the kernel advances), with no `fstat`, `fcntl` or `lseek`. Whatever it cannot tell apart shows
+/// as its first call moving nothing (an empty source or one at its end, an `O_APPEND` target
+/// (`EBADF`), a `/proc` file (`EXDEV`), two file systems, a device): then the descriptors are
+/// classified and the transfer planned.
 fn copy_first<'cp>(
     dst: BorrowedFd<'_>,
     src: BorrowedFd<'_>,
@@ -227,11 +242,7 @@ fn copy_first<'cp>(
     count: u64,
     mut calls: Calls<'cp>,
 ) -> First<'cp> {
-    let most = if calls.has_checkpoint() {
-        CHECKPOINT_BYTES
-    } else {
-        sys::MAX_RW_COUNT as u64
-    };
+    let most = calls.max_call();
     let mut bytes = 0u64;
     while bytes < count {
         if bytes > 0 && calls.ask_checkpoint().is_err() {
@@ -282,10 +293,17 @@ fn target_is_file(calls: &mut Calls<'_>, dst: BorrowedFd<'_>) -> Result<bool, Er
     Ok(flags.append)
 }
 
-/// What the source is: `fstat(2)`, then its flags (`fcntl(2)`: a file must be open for reading)
-/// and, for a file, its offset (`lseek(2)`).
-fn source(calls: &mut Calls<'_>, src: BorrowedFd<'_>) -> Result<(Source, FileKind), Error> {
-    let stat = calls.call(Call::Fstat, Side::Source, || sys::fstat(src))?;
+/// What the source is: `fstat(2)` (unless `asked` holds it already), then its flags (`fcntl(2)`: a
+/// file must be open for reading) and, for a file, its offset (`lseek(2)`).
+fn source(
+    calls: &mut Calls<'_>,
+    src: BorrowedFd<'_>,
+    asked: Option<sys::Stat>,
+) -> Result<(Source, FileKind), Error> {
+    let stat = match asked {
+        Some(stat) => stat,
+        None => calls.call(Call::Fstat, Side::Source, || sys::fstat(src))?,
+    };
     let source = match stat.kind {
         FileKind::Regular | FileKind::CharDevice | FileKind::BlockDevice => {
             let flags = calls.call(Call::Fcntl, Side::Source, || sys::status_flags(src))?;
@@ -473,23 +491,16 @@ impl Receive<'_, '_> {
         }
     }
 
-    /// Runs the checkpoint once [`CHECKPOINT_BYTES`] have moved since it last ran, or when the
-    /// watchdog woke a blocked call.
+    /// Runs the checkpoint once `CHECKPOINT_BYTES` have moved since it last ran, or when the
+    /// watchdog woke a blocked call (`Calls::checkpoint_every`).
     pub(crate) fn checkpoint(&mut self) -> Result<(), Error> {
-        if self.bytes - self.checked_at >= CHECKPOINT_BYTES || self.calls.poked() {
-            self.checked_at = self.bytes;
-            self.calls.ask_checkpoint()?;
-        }
-        Ok(())
+        self.calls
+            .checkpoint_every(self.bytes, &mut self.checked_at)
     }
 
-    /// The most one kernel call may move: less while a checkpoint must run in between.
-    pub(crate) fn max_call(&self) -> usize {
-        if self.calls.has_checkpoint() {
-            CHECKPOINT_BYTES as usize
-        } else {
-            sys::MAX_RW_COUNT
-        }
+    /// The most one kernel call may move (`Calls::max_call`).
+    pub(crate) fn max_call(&self) -> u64 {
+        self.calls.max_call()
     }
 
     pub(crate) fn remaining(&self) -> u64 {

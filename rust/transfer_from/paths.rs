@@ -77,7 +77,7 @@ impl Receive<'_, '_> {
         let (src, dst) = (self.src, self.dst);
         while self.bytes < self.count {
             self.checkpoint()?;
-            let want = self.remaining().min(self.max_call() as u64) as usize;
+            let want = self.remaining().min(self.max_call()) as usize;
             let (mut from, mut to) = (self.source_offset(), self.target_offset());
             let n = self.calls.call(Call::CopyFileRange, Side::Target, || {
                 sys::copy_file_range(dst, Some(&mut to), src, &mut from, want)
@@ -105,7 +105,7 @@ impl Receive<'_, '_> {
             .call(Call::Lseek, Side::Target, || sys::seek(own, Some(at)))?;
         while self.bytes < self.count {
             self.checkpoint()?;
-            let want = self.remaining().min(self.max_call() as u64) as usize;
+            let want = self.remaining().min(self.max_call()) as usize;
             let mut from = self.source_offset();
             let n = self.calls.call(Call::Sendfile, Side::Target, || {
                 sys::sendfile(own, src, &mut from, want)

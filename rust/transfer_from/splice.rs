@@ -62,7 +62,7 @@ impl Receive<'_, '_> {
         let (src, dst) = (self.src, self.dst);
         while self.bytes < self.count {
             self.checkpoint()?;
-            let want = self.remaining().min(self.max_call() as u64) as usize;
+            let want = self.remaining().min(self.max_call()) as usize;
             let mut at = self.target_offset();
             match self.calls.may_block(Call::Splice, Side::Source, || {
                 sys::splice_out(src, dst, &mut at, want, nonblocking)
@@ -89,7 +89,7 @@ impl Receive<'_, '_> {
             let want = self
                 .remaining()
                 .min(through.capacity as u64)
-                .min(self.max_call() as u64) as usize;
+                .min(self.max_call()) as usize;
             let mut at = self.source_offset();
             match self.calls.may_block(Call::Splice, Side::Source, || {
                 sys::splice_in(src, file.then_some(&mut at), into, want, nonblocking)
