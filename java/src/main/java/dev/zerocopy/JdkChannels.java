@@ -315,6 +315,23 @@ final class JdkChannels {
     }
 
     /**
+     * A target known only by its descriptor number, which its owner keeps open for the call (a
+     * framework's socket, such as Netty's epoll channel, closed only by the thread that calls):
+     * the source registered for the call, as in {@link #toWriter} for a non-blocking target (no
+     * interrupt hook; an interrupt that lands during the call is reported after it).
+     */
+    static long toDescriptor(FileChannel src, int targetFd, OnDescriptors call) throws IOException {
+        long n;
+        int sourceIndex = register(src);
+        try {
+            n = call.run(fileFd(src), targetFd);
+        } finally {
+            deregister(src, sourceIndex);
+        }
+        return n >= 0 && Thread.currentThread().isInterrupted() ? Native.INTERRUPTED : n;
+    }
+
+    /**
      * Runs {@code call} (a native transferFrom, given the target's and the source's descriptor
      * numbers) with this thread registered with both channels for the whole call, one interrupt
      * hook per call as in {@link #transfer}: from a file, JDK 25's transferFromDirect (the

@@ -138,6 +138,87 @@ public final class ZeroCopy {
     }
 
     /**
+     * {@link #transferTo(FileChannel, long, long, WritableByteChannel, Strategy)} into a socket
+     * that is not a JDK channel but whose descriptor number its owner gives out: a framework's own
+     * socket, such as a Netty epoll channel's ({@code UnixChannel.fd()}).
+     * {@code dev.zerocopy.netty.ZeroCopyFileRegion} calls this on Netty's epoll transport.
+     *
+     * <p>The descriptor is the caller's: it must be {@code target}'s, and stay open for the whole
+     * call. Netty guarantees that when this is called from the channel's event loop, the only
+     * thread that closes it. The source takes part in its channel's close protocol as in
+     * {@code transferTo}, so closing it during the call is safe. The checks, exceptions and
+     * return values are {@code transferTo}'s, with {@code target} as the target. {@code target}
+     * is never written here, but it is asked {@code isOpen()} every 4 MiB and closed on an
+     * interrupt, as the JDK closes a target.
+     *
+     * <p>Where the native path cannot run (no library, a source that is not a JDK FileChannel, a
+     * virtual thread, a JDK whose channel internals are unknown), AUTO uses
+     * {@code src.transferTo(position, count, target)}, and a native strategy throws
+     * UnsupportedOperationException, as in {@code transferTo}.
+     *
+     * @param targetFd the descriptor of {@code target}: a stream socket (TCP or Unix domain),
+     *     blocking or not; any other kind of descriptor fails as the kernel says (ENOTSOCK)
+     * @param report filled, if not null, with the path that ran and its kernel calls
+     * @return the number of bytes transferred, possibly 0 (a non-blocking target that is full)
+     */
+    public static long transferToDescriptor(FileChannel src, long position, long count, WritableByteChannel target,
+            int targetFd, Strategy strategy, TransferReport report) throws IOException {
+        if (strategy == null) {
+            throw new NullPointerException("strategy");
+        }
+        FileChannel source = ZeroCopyFileChannel.unwrap(src);
+        try {
+            return toDescriptor(source, position, count, target, targetFd, strategy, report);
+        } catch (ClosedByInterruptException e) {
+            throw closedAll(e, strategy, source, target, src, target);
+        }
+    }
+
+    private static long toDescriptor(FileChannel source, long position, long count, WritableByteChannel target,
+            int targetFd, Strategy strategy, TransferReport report) throws IOException {
+        if (strategy == Strategy.JDK) {
+            long n = source.transferTo(position, count, target);
+            report(report, n, Strategy.JDK, -1, false);
+            return n;
+        }
+        if (!source.isOpen() || !target.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (targetFd < 0) {
+            throw new IllegalArgumentException("targetFd " + targetFd + " is no descriptor");
+        }
+        String why = Native.unsupportedReason(source, Native.SOCKET, target);
+        if (why == null && !(REGISTERS && JdkChannels.usable())) {
+            why = REGISTERS ? "a virtual thread cannot hold the source's close protocol for a descriptor target"
+                    : JdkChannels.UNAVAILABLE;
+        }
+        if (why != null) {
+            if (strategy == Strategy.AUTO) {
+                TransferStatistics.handedOff(why);
+                return handOff(source, position, count, target, report);
+            }
+            return refuse(source, position, count, target, strategy, why, 0);
+        }
+        checkModesAndArguments(source, position, count, target);
+        if (Thread.currentThread().isInterrupted()) {
+            throw closedByInterrupt(source, target);
+        }
+        long[] calls = report == null ? null : new long[2];
+        long n;
+        try {
+            n = JdkChannels.toDescriptor(source, targetFd, (srcFd, fd) -> Native.transferRegistered0(
+                    srcFd, position, count, fd, Native.SOCKET, strategy.code(), source, target, calls));
+        } catch (ClosedChannelException e) {
+            throw transferFailed(e, source, target);
+        }
+        n = Outcome.of(n, source, target);
+        if (report != null) {
+            report(report, n, Strategy.ofCode(calls[0]), calls[1], true);
+        }
+        return n;
+    }
+
+    /**
      * An interrupt ends a call as in JDK 25, which closes both channels whatever call of its own
      * the interrupt landed in (the size, a check); Strategy.JDK is the running JDK as it is. The
      * channels behind a wrapper are closed now: the wrapper must say so too.
