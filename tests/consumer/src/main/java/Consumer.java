@@ -1,6 +1,7 @@
 import dev.zerocopy.Strategy;
 import dev.zerocopy.TransferReport;
 import dev.zerocopy.ZeroCopy;
+import dev.zerocopy.netty.ZeroCopyFileRegion;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** Transfers a file into a pipe with the published artifact, checks the bytes, and exits 1 if wrong. */
+/**
+ * Transfers a file into a pipe with each published artifact (ZeroCopy.transferTo, then a Netty
+ * ZeroCopyFileRegion), checks the bytes, and exits 1 if wrong.
+ */
 public class Consumer {
     public static void main(String[] args) throws Exception {
         if (!ZeroCopy.isNativeAvailable()) {
@@ -37,6 +41,23 @@ public class Consumer {
                 }
                 System.out.println("consumer: " + report);
             }
+            ZeroCopyFileRegion region = new ZeroCopyFileRegion(FileChannel.open(file), 1, data.length - 1,
+                    Strategy.SENDFILE);
+            long sent = 0;
+            while (sent < region.count()) {
+                sent += region.transferTo(pipe.sink(), sent);
+            }
+            ByteBuffer got = ByteBuffer.allocate(data.length - 1);
+            while (got.hasRemaining()) {
+                pipe.source().read(got);
+            }
+            boolean released = region.release();
+            if (region.transferred() != data.length - 1 || !released
+                    || !Arrays.equals(got.array(), Arrays.copyOfRange(data, 1, data.length))) {
+                System.err.println("wrong region transfer: " + region);
+                System.exit(1);
+            }
+            System.out.println("consumer: " + region);
         } finally {
             Files.delete(file);
         }
