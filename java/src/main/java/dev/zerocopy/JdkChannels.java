@@ -503,7 +503,7 @@ final class JdkChannels {
         }
     }
 
-    private static int fdVal(boolean socket, Object channel) {
+    static int fdVal(boolean socket, Object channel) {
         try {
             return socket ? (int) SOCKET_FD.invokeExact(channel) : (int) SINK_FD.invokeExact(channel);
         } catch (Throwable t) {
