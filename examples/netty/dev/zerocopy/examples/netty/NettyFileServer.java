@@ -260,7 +260,7 @@ public final class NettyFileServer implements AutoCloseable {
                     case "--port": port = Integer.parseInt(args[++i]); break;
                     case "--bind": bind = args[++i]; break;
                     case "--transport": transport = Transport.valueOf(upper(args[++i])); break;
-                    case "--strategy": strategy = Strategy.valueOf(upper(args[++i])); break;
+                    case "--strategy": strategy = socketStrategy(args[++i]); break;
                     case "--region": region = Region.valueOf(upper(args[++i])); break;
                     case "--threads": threads = Integer.parseInt(args[++i]); break;
                     default: throw new IllegalArgumentException("unknown option " + args[i]);
@@ -290,6 +290,15 @@ public final class NettyFileServer implements AutoCloseable {
             System.out.println(ZeroCopy.statistics());
         }));
         Thread.currentThread().join();
+    }
+
+    /** A strategy that can send to a socket (COPY_FILE_RANGE and SPLICE cannot). */
+    private static Strategy socketStrategy(String name) {
+        Strategy s = Strategy.valueOf(upper(name));
+        if (s == Strategy.COPY_FILE_RANGE || s == Strategy.SPLICE) {
+            throw new IllegalArgumentException(s + " cannot send to a socket");
+        }
+        return s;
     }
 
     private static String upper(String s) {

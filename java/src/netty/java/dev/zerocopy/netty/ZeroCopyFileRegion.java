@@ -68,7 +68,10 @@ public final class ZeroCopyFileRegion extends AbstractReferenceCounted implement
      * {@code strategy}. The region owns {@code file} and closes it when it is released.
      *
      * @throws NullPointerException {@code file} or {@code strategy} is null
-     * @throws IllegalArgumentException {@code position} or {@code count} is negative
+     * @throws IllegalArgumentException {@code position} or {@code count} is negative, or the strategy
+     *     cannot send to a socket ({@code COPY_FILE_RANGE} copies between files, {@code SPLICE} is a
+     *     {@code transferFrom} strategy): a region is refused here rather than failing its write after
+     *     a response's header has gone out
      */
     public ZeroCopyFileRegion(FileChannel file, long position, long count, Strategy strategy) {
         if (file == null) {
@@ -76,6 +79,10 @@ public final class ZeroCopyFileRegion extends AbstractReferenceCounted implement
         }
         if (strategy == null) {
             throw new NullPointerException("strategy");
+        }
+        if (strategy == Strategy.COPY_FILE_RANGE || strategy == Strategy.SPLICE) {
+            throw new IllegalArgumentException(strategy + " cannot send to a socket (one of AUTO, SENDFILE, MMAP, "
+                    + "READ_WRITE, JDK)");
         }
         if (position < 0) {
             throw new IllegalArgumentException("position: " + position + " (expected: >= 0)");

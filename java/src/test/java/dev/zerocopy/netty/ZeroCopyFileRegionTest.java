@@ -85,6 +85,14 @@ public class ZeroCopyFileRegionTest {
                 } catch (IllegalArgumentException expected) {
                 }
             }
+            for (Strategy fileOnly : new Strategy[] {Strategy.COPY_FILE_RANGE, Strategy.SPLICE}) {
+                try {
+                    new ZeroCopyFileRegion(ch, 0, 1, fileOnly);
+                    fail("accepted " + fileOnly);
+                } catch (IllegalArgumentException expected) {
+                    assertTrue(expected.getMessage(), expected.getMessage().startsWith(fileOnly + " cannot send"));
+                }
+            }
             try {
                 new ZeroCopyFileRegion(null, 0, 1);
                 fail("null file");
