@@ -316,19 +316,25 @@ final class JdkChannels {
 
     /**
      * A target known only by its descriptor number, which its owner keeps open for the call (a
-     * framework's socket, such as Netty's epoll channel, closed only by the thread that calls):
-     * the source registered for the call, as in {@link #toWriter} for a non-blocking target (no
-     * interrupt hook; an interrupt that lands during the call is reported after it).
+     * framework's socket, such as Netty's epoll channel, closed only by the thread that calls): as
+     * {@link #toFile}, the source's interrupt hook and the source registered, so that an interrupt
+     * (which closes the source) or a close of the source ends a call blocked on the target.
      */
     static long toDescriptor(FileChannel src, int targetFd, OnDescriptors call) throws IOException {
-        long n;
-        int sourceIndex = register(src);
+        boolean completed = false;
         try {
-            n = call.run(fileFd(src), targetFd);
+            beginBlocking(src);
+            int sourceIndex = register(src);
+            try {
+                long n = call.run(fileFd(src), targetFd);
+                completed = n >= 0;
+                return n;
+            } finally {
+                deregister(src, sourceIndex);
+            }
         } finally {
-            deregister(src, sourceIndex);
+            endBlocking(src, completed);
         }
-        return n >= 0 && Thread.currentThread().isInterrupted() ? Native.INTERRUPTED : n;
     }
 
     /**

@@ -145,11 +145,12 @@ public final class ZeroCopy {
      *
      * <p>The descriptor is the caller's: it must be {@code target}'s, and stay open for the whole
      * call. Netty guarantees that when this is called from the channel's event loop, the only
-     * thread that closes it. The source takes part in its channel's close protocol as in
-     * {@code transferTo}, so closing it during the call is safe. The checks, exceptions and
-     * return values are {@code transferTo}'s, with {@code target} as the target. {@code target}
-     * is never written here, but it is asked {@code isOpen()} every 4 MiB and closed on an
-     * interrupt, as the JDK closes a target.
+     * thread that closes it. The source takes part in its channel's close protocol and interrupt
+     * hook as in {@code transferTo} to a file, so closing it, or interrupting the thread, ends
+     * even a call blocked on a peer that stopped reading. The checks, exceptions and return values
+     * are {@code transferTo}'s, with {@code target} as the target. {@code target} is never written
+     * here, but it is asked {@code isOpen()} every 4 MiB and closed on an interrupt, as the JDK
+     * closes a target.
      *
      * <p>Where the native path cannot run (no library, a source that is not a JDK FileChannel, a
      * virtual thread, a JDK whose channel internals are unknown), AUTO uses

@@ -9,6 +9,7 @@ import static org.junit.Assume.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -187,6 +188,54 @@ public class DescriptorTargetTest {
                         || e.getMessage().contains("Connection reset"));
             }
             assertTrue(src.isOpen());
+        }
+    }
+
+    /**
+     * A blocking target whose peer stopped reading: an interrupt, or a close of the source, ends the
+     * call, with the JDK's exception, or with the count of the bytes that went before it (as the
+     * JDK returns what its sendfile returned when the signal came).
+     */
+    @Test(timeout = 60_000)
+    public void anInterruptOrACloseEndsACallBlockedOnAStalledPeer() throws Exception {
+        assumeTrue(strategy != Strategy.JDK);
+        Path p = Fixtures.file(tmp, Fixtures.pattern(32 << 20, 13));
+        for (boolean interrupt : new boolean[] {true, false}) {
+            SocketChannel[] pair = Fixtures.socketPair();
+            FileChannel src = FileChannel.open(p);
+            Thread caller = Thread.currentThread();
+            Thread other = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                    if (interrupt) {
+                        caller.interrupt();
+                    } else {
+                        src.close();
+                    }
+                } catch (InterruptedException | IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            try (SocketChannel target = pair[0]; SocketChannel peer = pair[1]) {
+                other.start();
+                try {
+                    long n = ZeroCopy.transferToDescriptor(src, 0, 32 << 20, target, fd(target), strategy, null);
+                    assertTrue("a part: " + n, n > 0 && n < 32 << 20);
+                    assertEquals(interrupt, Thread.interrupted());
+                } catch (ClosedByInterruptException e) {
+                    assertTrue(interrupt);
+                    assertTrue(Thread.interrupted());
+                    assertFalse(target.isOpen());
+                } catch (AsynchronousCloseException e) {
+                    assertFalse(interrupt);
+                    assertTrue(target.isOpen());
+                }
+                assertFalse(src.isOpen());
+            } finally {
+                other.join();
+                Thread.interrupted();
+                src.close();
+            }
         }
     }
 }
