@@ -54,8 +54,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A static file server on Netty: HTTP/1.1 GET and HEAD with Content-Length and keep-alive, each
- * file sent as a {@link ZeroCopyFileRegion} with the strategy you pick, on the transport you pick
- * (or, with {@code --region default}, as Netty's own {@code DefaultFileRegion}, to compare).
+ * file sent as the region {@link ZeroCopyFileRegion#forChannel} picks (a ZeroCopyFileRegion with
+ * the strategy you pick; on io_uring Netty's own DefaultFileRegion), on the transport you pick.
+ * {@code --region zerocopy} sends a ZeroCopyFileRegion on every transport, {@code --region
+ * default} Netty's DefaultFileRegion, to compare.
  *
  * <pre>
  *   java -cp "$(cat build/netty-example.classpath)" dev.zerocopy.examples.netty.NettyFileServer \
@@ -96,7 +98,12 @@ public final class NettyFileServer implements AutoCloseable {
 
     /** The FileRegion a response's body is sent as. */
     public enum Region {
-        /** {@link ZeroCopyFileRegion} with the server's strategy. */
+        /**
+         * {@link ZeroCopyFileRegion#forChannel}: a ZeroCopyFileRegion with the server's strategy, or
+         * on io_uring Netty's own DefaultFileRegion, which io_uring splices.
+         */
+        AUTO,
+        /** {@link ZeroCopyFileRegion} with the server's strategy, on every transport. */
         ZEROCOPY,
         /** Netty's own {@link DefaultFileRegion} (the strategy is not used). */
         DEFAULT
@@ -202,8 +209,12 @@ public final class NettyFileServer implements AutoCloseable {
             } else {
                 // The region owns the channel: Netty releases it (and so closes the file) once it is
                 // written, or when the write fails because the peer went away.
-                FileRegion region = this.region == Region.DEFAULT ? new DefaultFileRegion(body, 0, size)
-                        : new ZeroCopyFileRegion(body, 0, size, strategy);
+                FileRegion region;
+                switch (this.region) {
+                    case DEFAULT: region = new DefaultFileRegion(body, 0, size); break;
+                    case ZEROCOPY: region = new ZeroCopyFileRegion(body, 0, size, strategy); break;
+                    default: region = ZeroCopyFileRegion.forChannel(ctx.channel(), body, 0, size, strategy); break;
+                }
                 ctx.write(region, ctx.voidPromise());
             }
             ChannelFuture done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -251,7 +262,7 @@ public final class NettyFileServer implements AutoCloseable {
         String bind = "127.0.0.1";
         Transport transport = Transport.EPOLL.unavailability() == null ? Transport.EPOLL : Transport.NIO;
         Strategy strategy = ZeroCopy.defaultStrategy();
-        Region region = Region.ZEROCOPY;
+        Region region = Region.AUTO;
         int threads = Runtime.getRuntime().availableProcessors();
         try {
             for (int i = 0; i < args.length; i++) {
@@ -269,7 +280,7 @@ public final class NettyFileServer implements AutoCloseable {
         } catch (RuntimeException e) {
             System.err.println("NettyFileServer: " + e.getMessage() + "\nusage: NettyFileServer [--dir DIR] [--port 8080] "
                     + "[--bind 127.0.0.1] [--transport nio|epoll|io_uring] [--strategy auto|sendfile|mmap|read_write|jdk] "
-                    + "[--region zerocopy|default] [--threads N]");
+                    + "[--region auto|zerocopy|default] [--threads N]");
             System.exit(2);
         }
         NettyFileServer server;
@@ -282,7 +293,8 @@ public final class NettyFileServer implements AutoCloseable {
             return;
         }
         System.out.println("serving " + dir.toRealPath() + " on http://" + bind + ":" + server.port() + "/ with "
-                + (region == Region.DEFAULT ? "DefaultFileRegion" : "ZeroCopyFileRegion " + strategy) + " on "
+                + (region == Region.DEFAULT ? "DefaultFileRegion" : region == Region.AUTO
+                        ? "ZeroCopyFileRegion.forChannel, " + strategy : "ZeroCopyFileRegion " + strategy) + " on "
                 + transport + (ZeroCopy.isNativeAvailable() ? "" : " (native library not available: JDK path)"));
         // On Ctrl-C: which paths ran, and what they moved (also the JMX MXBean dev.zerocopy:type=Transfers).
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -2,6 +2,8 @@ package dev.zerocopy.netty;
 
 import dev.zerocopy.Strategy;
 import dev.zerocopy.ZeroCopy;
+import io.netty.channel.Channel;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.FileRegion;
 import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.IllegalReferenceCountException;
@@ -74,6 +76,39 @@ public final class ZeroCopyFileRegion extends AbstractReferenceCounted implement
      *     a response's header has gone out
      */
     public ZeroCopyFileRegion(FileChannel file, long position, long count, Strategy strategy) {
+        check(file, position, count, strategy);
+        this.file = file;
+        this.position = position;
+        this.count = count;
+        this.strategy = strategy;
+    }
+
+    /**
+     * The fastest region for {@code channel}'s transport: a {@code ZeroCopyFileRegion} with
+     * {@code strategy}, except on io_uring, where Netty splices a {@link DefaultFileRegion} in the
+     * ring but copies any other region into a buffer first; there, a plain JDK {@code FileChannel}
+     * gets a {@code DefaultFileRegion} (which the statistics do not count: Netty sends it). A
+     * {@code ZeroCopy.wrap}ped or other {@code FileChannel} always gets a
+     * {@code ZeroCopyFileRegion}, since Netty's natives would read a JDK field out of it.
+     *
+     * @param channel the channel the region will be written to ({@code ctx.channel()})
+     * @throws NullPointerException an argument is null
+     * @throws IllegalArgumentException as the constructor
+     */
+    public static FileRegion forChannel(Channel channel, FileChannel file, long position, long count,
+            Strategy strategy) {
+        if (channel == null) {
+            throw new NullPointerException("channel");
+        }
+        check(file, position, count, strategy);
+        if (channel.getClass().getName().startsWith("io.netty.channel.uring.")
+                && file.getClass().getName().equals("sun.nio.ch.FileChannelImpl")) {
+            return new DefaultFileRegion(file, position, count);
+        }
+        return new ZeroCopyFileRegion(file, position, count, strategy);
+    }
+
+    private static void check(FileChannel file, long position, long count, Strategy strategy) {
         if (file == null) {
             throw new NullPointerException("file");
         }
@@ -90,10 +125,6 @@ public final class ZeroCopyFileRegion extends AbstractReferenceCounted implement
         if (count < 0) {
             throw new IllegalArgumentException("count: " + count + " (expected: >= 0)");
         }
-        this.file = file;
-        this.position = position;
-        this.count = count;
-        this.strategy = strategy;
     }
 
     /** The strategy this region is sent with. */

@@ -16,6 +16,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.FileRegion;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -247,6 +253,47 @@ public class ZeroCopyFileRegionTest {
                 assertEquals(before.jdkHandOffCount(), after.jdkHandOffCount());
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            }
+        }
+    }
+
+    /** forChannel: Netty's own region on io_uring for a plain JDK channel, ours everywhere else. */
+    @Test
+    public void forChannelPicksTheRegionTheTransportSendsFastest() throws Exception {
+        Path p = file(new byte[10]);
+        Channel[] channels = {new NioSocketChannel(), new EpollSocketChannel(),
+            IoUring.isAvailable() ? new IoUringSocketChannel() : null};
+        try {
+            for (Channel ch : channels) {
+                if (ch == null) {
+                    continue;
+                }
+                boolean uring = ch instanceof IoUringSocketChannel;
+                FileRegion plain = ZeroCopyFileRegion.forChannel(ch, FileChannel.open(p), 1, 9, Strategy.MMAP);
+                FileRegion wrapped = ZeroCopyFileRegion.forChannel(ch, ZeroCopy.wrap(FileChannel.open(p)), 1, 9,
+                        Strategy.MMAP);
+                try {
+                    assertEquals(ch.toString(), uring ? DefaultFileRegion.class : ZeroCopyFileRegion.class,
+                            plain.getClass());
+                    assertEquals(ZeroCopyFileRegion.class, wrapped.getClass());
+                    assertEquals(Strategy.MMAP, ((ZeroCopyFileRegion) wrapped).strategy());
+                    assertEquals(1, plain.position());
+                    assertEquals(9, plain.count());
+                } finally {
+                    plain.release();
+                    wrapped.release();
+                }
+            }
+            try (FileChannel ch = FileChannel.open(p)) {
+                ZeroCopyFileRegion.forChannel(channels[0], ch, 0, 1, Strategy.SPLICE);
+                fail("SPLICE");
+            } catch (IllegalArgumentException expected) {
+            }
+        } finally {
+            for (Channel ch : channels) {
+                if (ch != null) {
+                    ch.unsafe().closeForcibly();
+                }
             }
         }
     }
