@@ -39,7 +39,8 @@ import java.nio.channels.WritableByteChannel;
  *       into a buffer of its own through {@code transferTo}; the region fills it with the JDK's
  *       {@code FileChannel.transferTo}, as a {@code DefaultFileRegion} would be filled there, and
  *       the statistics count an AUTO hand-off to the JDK. On io_uring, Netty's own
- *       {@code DefaultFileRegion} splices instead: use it there (docs/netty.md has the numbers).</li>
+ *       {@code DefaultFileRegion} splices instead, which is faster from 64 KiB up:
+ *       {@link #forChannel} gives one there.</li>
  * </ul>
  * What ran shows in {@link ZeroCopy#statistics()} and the JMX MXBean
  * {@code dev.zerocopy:type=Transfers}.
