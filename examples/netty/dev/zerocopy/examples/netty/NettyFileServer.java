@@ -55,7 +55,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A static file server on Netty: HTTP/1.1 GET and HEAD with Content-Length and keep-alive, each
  * file sent as the region {@link ZeroCopyFileRegion#forChannel} picks (a ZeroCopyFileRegion with
- * the strategy you pick; on io_uring Netty's own DefaultFileRegion), on the transport you pick.
+ * the strategy you pick; on io_uring above 16 KiB Netty's own DefaultFileRegion), on the transport you pick.
  * {@code --region zerocopy} sends a ZeroCopyFileRegion on every transport, {@code --region
  * default} Netty's DefaultFileRegion, to compare.
  *
@@ -100,7 +100,7 @@ public final class NettyFileServer implements AutoCloseable {
     public enum Region {
         /**
          * {@link ZeroCopyFileRegion#forChannel}: a ZeroCopyFileRegion with the server's strategy, or
-         * on io_uring Netty's own DefaultFileRegion, which io_uring splices.
+         * on io_uring, above 16 KiB, Netty's own DefaultFileRegion, which io_uring splices.
          */
         AUTO,
         /** {@link ZeroCopyFileRegion} with the server's strategy, on every transport. */

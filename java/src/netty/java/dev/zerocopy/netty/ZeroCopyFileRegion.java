@@ -39,7 +39,7 @@ import java.nio.channels.WritableByteChannel;
  *       into a buffer of its own through {@code transferTo}; the region fills it with the JDK's
  *       {@code FileChannel.transferTo}, as a {@code DefaultFileRegion} would be filled there, and
  *       the statistics count an AUTO hand-off to the JDK. On io_uring, Netty's own
- *       {@code DefaultFileRegion} splices instead, which is faster from 64 KiB up:
+ *       {@code DefaultFileRegion} splices instead, which is faster above 16 KiB:
  *       {@link #forChannel} gives one there.</li>
  * </ul>
  * What ran shows in {@link ZeroCopy#statistics()} and the JMX MXBean
@@ -85,12 +85,20 @@ public final class ZeroCopyFileRegion extends AbstractReferenceCounted implement
     }
 
     /**
+     * The largest region {@link #forChannel} leaves to the copy on io_uring: up to 16 KiB the copy
+     * into Netty's buffer served 1.1-1.3 times the requests of Netty's splice, at 32 KiB 0.97 times
+     * (benches/netty/results-io_uring-small-jdk17.md).
+     */
+    static final long IO_URING_COPY_MAX = 16 * 1024;
+
+    /**
      * The fastest region for {@code channel}'s transport: a {@code ZeroCopyFileRegion} with
      * {@code strategy}, except on io_uring, where Netty splices a {@link DefaultFileRegion} in the
-     * ring but copies any other region into a buffer first; there, a plain JDK {@code FileChannel}
-     * gets a {@code DefaultFileRegion} (which the statistics do not count: Netty sends it). A
-     * {@code ZeroCopy.wrap}ped or other {@code FileChannel} always gets a
-     * {@code ZeroCopyFileRegion}, since Netty's natives would read a JDK field out of it.
+     * ring but copies any other region into a buffer first: there, a region of more than 16 KiB
+     * of a plain JDK {@code FileChannel} is a {@code DefaultFileRegion} (which the statistics do not
+     * count: Netty sends it), and a smaller one, which the copy sends faster, a
+     * {@code ZeroCopyFileRegion}. A {@code ZeroCopy.wrap}ped or other {@code FileChannel} always
+     * gets a {@code ZeroCopyFileRegion}, since Netty's natives would read a JDK field out of it.
      *
      * @param channel the channel the region will be written to ({@code ctx.channel()})
      * @throws NullPointerException an argument is null
@@ -102,7 +110,7 @@ public final class ZeroCopyFileRegion extends AbstractReferenceCounted implement
             throw new NullPointerException("channel");
         }
         check(file, position, count, strategy);
-        if (channel.getClass().getName().startsWith("io.netty.channel.uring.")
+        if (count > IO_URING_COPY_MAX && channel.getClass().getName().startsWith("io.netty.channel.uring.")
                 && file.getClass().getName().equals("sun.nio.ch.FileChannelImpl")) {
             return new DefaultFileRegion(file, position, count);
         }

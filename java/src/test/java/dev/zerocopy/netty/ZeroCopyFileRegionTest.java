@@ -257,10 +257,13 @@ public class ZeroCopyFileRegionTest {
         }
     }
 
-    /** forChannel: Netty's own region on io_uring for a plain JDK channel, ours everywhere else. */
+    /**
+     * forChannel: Netty's own region on io_uring for more than 16 KiB of a plain JDK channel, ours
+     * everywhere else.
+     */
     @Test
     public void forChannelPicksTheRegionTheTransportSendsFastest() throws Exception {
-        Path p = file(new byte[10]);
+        Path p = file(new byte[100_000]);
         Channel[] channels = {new NioSocketChannel(), new EpollSocketChannel(),
             IoUring.isAvailable() ? new IoUringSocketChannel() : null};
         try {
@@ -269,18 +272,22 @@ public class ZeroCopyFileRegionTest {
                     continue;
                 }
                 boolean uring = ch instanceof IoUringSocketChannel;
-                FileRegion plain = ZeroCopyFileRegion.forChannel(ch, FileChannel.open(p), 1, 9, Strategy.MMAP);
-                FileRegion wrapped = ZeroCopyFileRegion.forChannel(ch, ZeroCopy.wrap(FileChannel.open(p)), 1, 9,
+                long big = ZeroCopyFileRegion.IO_URING_COPY_MAX + 1;
+                FileRegion plain = ZeroCopyFileRegion.forChannel(ch, FileChannel.open(p), 1, big, Strategy.MMAP);
+                FileRegion small = ZeroCopyFileRegion.forChannel(ch, FileChannel.open(p), 1, big - 1, Strategy.MMAP);
+                FileRegion wrapped = ZeroCopyFileRegion.forChannel(ch, ZeroCopy.wrap(FileChannel.open(p)), 1, big,
                         Strategy.MMAP);
                 try {
                     assertEquals(ch.toString(), uring ? DefaultFileRegion.class : ZeroCopyFileRegion.class,
                             plain.getClass());
+                    assertEquals(ZeroCopyFileRegion.class, small.getClass());
                     assertEquals(ZeroCopyFileRegion.class, wrapped.getClass());
                     assertEquals(Strategy.MMAP, ((ZeroCopyFileRegion) wrapped).strategy());
                     assertEquals(1, plain.position());
-                    assertEquals(9, plain.count());
+                    assertEquals(big, plain.count());
                 } finally {
                     plain.release();
+                    small.release();
                     wrapped.release();
                 }
             }
