@@ -258,19 +258,36 @@ final class JdkChannels {
 
     /** JDK 25's transferToFileChannel: the source's interrupt hook, both registered. */
     private static long toFile(FileChannel src, FileChannel target, OnDescriptors call) throws IOException {
+        return withSourceHook(src, srcFd -> {
+            int targetIndex = register(target);
+            try {
+                return call.run(srcFd, fileFd(target));
+            } finally {
+                deregister(target, targetIndex);
+            }
+        });
+    }
+
+    /** A native call on the source's descriptor number, made while it cannot be reused. */
+    private interface OnSource {
+        long run(int srcFd) throws IOException;
+    }
+
+    /**
+     * Runs {@code call} with the source's interrupt hook installed and this thread registered with
+     * the source, so that an interrupt (which closes the source) or a close of the source ends a
+     * call blocked on the target; a close during the call shows as the JDK's exception from
+     * {@code endBlocking}.
+     */
+    private static long withSourceHook(FileChannel src, OnSource call) throws IOException {
         boolean completed = false;
         try {
             beginBlocking(src);
             int sourceIndex = register(src);
             try {
-                int targetIndex = register(target);
-                try {
-                    long n = call.run(fileFd(src), fileFd(target));
-                    completed = n >= 0;
-                    return n;
-                } finally {
-                    deregister(target, targetIndex);
-                }
+                long n = call.run(fileFd(src));
+                completed = n >= 0;
+                return n;
             } finally {
                 deregister(src, sourceIndex);
             }
@@ -317,24 +334,10 @@ final class JdkChannels {
     /**
      * A target known only by its descriptor number, which its owner keeps open for the call (a
      * framework's socket, such as Netty's epoll channel, closed only by the thread that calls): as
-     * {@link #toFile}, the source's interrupt hook and the source registered, so that an interrupt
-     * (which closes the source) or a close of the source ends a call blocked on the target.
+     * {@link #toFile}, under the source's interrupt hook with the source registered.
      */
     static long toDescriptor(FileChannel src, int targetFd, OnDescriptors call) throws IOException {
-        boolean completed = false;
-        try {
-            beginBlocking(src);
-            int sourceIndex = register(src);
-            try {
-                long n = call.run(fileFd(src), targetFd);
-                completed = n >= 0;
-                return n;
-            } finally {
-                deregister(src, sourceIndex);
-            }
-        } finally {
-            endBlocking(src, completed);
-        }
+        return withSourceHook(src, srcFd -> call.run(srcFd, targetFd));
     }
 
     /**

@@ -178,9 +178,7 @@ public final class ZeroCopy {
     private static long toDescriptor(FileChannel source, long position, long count, WritableByteChannel target,
             int targetFd, Strategy strategy, TransferReport report) throws IOException {
         if (strategy == Strategy.JDK) {
-            long n = source.transferTo(position, count, target);
-            report(report, n, Strategy.JDK, -1, false);
-            return n;
+            return runningJdk(source, position, count, target, report);
         }
         if (!source.isOpen() || !target.isOpen()) {
             throw new ClosedChannelException();
@@ -194,11 +192,7 @@ public final class ZeroCopy {
                     : JdkChannels.UNAVAILABLE;
         }
         if (why != null) {
-            if (strategy == Strategy.AUTO) {
-                TransferStatistics.handedOff(why);
-                return handOff(source, position, count, target, report);
-            }
-            return refuse(source, position, count, target, strategy, why, 0);
+            return notNative(why, source, position, count, target, strategy, report);
         }
         checkModesAndArguments(source, position, count, target);
         if (Thread.currentThread().isInterrupted()) {
@@ -212,11 +206,7 @@ public final class ZeroCopy {
         } catch (ClosedChannelException e) {
             throw transferFailed(e, source, target);
         }
-        n = Outcome.of(n, source, target);
-        if (report != null) {
-            report(report, n, Strategy.ofCode(calls[0]), calls[1], true);
-        }
-        return n;
+        return outcome(n, calls, source, target, report, true);
     }
 
     /**
@@ -241,10 +231,7 @@ public final class ZeroCopy {
     private static long route(FileChannel source, long position, long count, WritableByteChannel sink,
             Strategy strategy, TransferReport report) throws IOException {
         if (strategy == Strategy.JDK) {
-            // The running JDK as it is, for comparison.
-            long n = source.transferTo(position, count, sink);
-            report(report, n, Strategy.JDK, -1, false);
-            return n;
+            return runningJdk(source, position, count, sink, report);
         }
         if (!source.isOpen()) {
             throw new ClosedChannelException();
@@ -255,12 +242,7 @@ public final class ZeroCopy {
         int kind = Native.kind(sink);
         String why = Native.unsupportedReason(source, kind, sink);
         if (why != null) {
-            if (strategy == Strategy.AUTO) {
-                TransferStatistics.handedOff(why);
-            }
-            return strategy == Strategy.AUTO
-                    ? handOff(source, position, count, sink, report)
-                    : refuse(source, position, count, sink, strategy, why, 0);
+            return notNative(why, source, position, count, sink, strategy, report);
         }
         if (Thread.currentThread().isInterrupted() || (kind == Native.SOCKET && !writable((SocketChannel) sink))) {
             return checkedInJdkOrder(source, position, count, sink);
@@ -280,9 +262,36 @@ public final class ZeroCopy {
         } catch (ClosedChannelException e) {
             throw transferFailed(e, source, sink);
         }
-        n = Outcome.of(n, source, sink);
+        return outcome(n, calls, source, sink, report, registers);
+    }
+
+    /** Strategy.JDK: the running JDK as it is, for comparison. */
+    private static long runningJdk(FileChannel source, long position, long count, WritableByteChannel sink,
+            TransferReport report) throws IOException {
+        long n = source.transferTo(position, count, sink);
+        report(report, n, Strategy.JDK, -1, false);
+        return n;
+    }
+
+    /**
+     * A transferTo the native path cannot take, {@code why}: AUTO hands it to the JDK (and counts
+     * the hand-off), a native strategy refuses it.
+     */
+    private static long notNative(String why, FileChannel source, long position, long count,
+            WritableByteChannel sink, Strategy strategy, TransferReport report) throws IOException {
+        if (strategy == Strategy.AUTO) {
+            TransferStatistics.handedOff(why);
+            return handOff(source, position, count, sink, report);
+        }
+        return refuse(source, position, count, sink, strategy, why, 0);
+    }
+
+    /** A native transferTo's status as the caller sees it (a count, or the JDK's exception), reported. */
+    private static long outcome(long status, long[] calls, FileChannel source, WritableByteChannel sink,
+            TransferReport report, boolean registered) throws IOException {
+        long n = Outcome.of(status, source, sink);
         if (report != null) {
-            report(report, n, Strategy.ofCode(calls[0]), calls[1], registers);
+            report(report, n, Strategy.ofCode(calls[0]), calls[1], registered);
         }
         return n;
     }
